@@ -1,0 +1,118 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"reflect"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/viper"
+
+	"github.com/dialect-corpus/dialect/transcript"
+	"github.com/dialect-corpus/dialect/validate"
+)
+
+// Config is everything the binary can be told, from a YAML file, DIALECT_*
+// environment variables and flags, each overriding the one before.
+type Config struct {
+	DataDir string       `mapstructure:"data_dir"`
+	Server  ServerConfig `mapstructure:"server"`
+	// Check holds the audio thresholds of spec/audio-checks.md.
+	Check validate.Config `mapstructure:"check"`
+	// Lint holds the transcript rules' project settings.
+	Lint transcript.Config `mapstructure:"lint"`
+}
+
+// ServerConfig is the HTTP side of the configuration.
+type ServerConfig struct {
+	Addr string `mapstructure:"addr"`
+}
+
+func defaultConfig() Config {
+	return Config{
+		DataDir: "./dialect-data",
+		Server:  ServerConfig{Addr: "127.0.0.1:8080"},
+		Check:   validate.DefaultConfig(),
+		Lint:    transcript.DefaultConfig(),
+	}
+}
+
+// Validate reports the first setting that cannot work.
+func (c *Config) Validate() error {
+	if c.Server.Addr == "" {
+		return errors.New("server.addr is empty")
+	}
+	if err := c.Check.Validate(); err != nil {
+		return fmt.Errorf("check: %w", err)
+	}
+	if err := c.Lint.Validate(); err != nil {
+		return fmt.Errorf("lint: %w", err)
+	}
+	return nil
+}
+
+// loadConfig reads the configuration for cmd: defaults, then the file named by
+// --config, then DIALECT_* variables, then flags bound in flagKeys
+// (config key → flag name).
+func loadConfig(cmd *cobra.Command, flagKeys map[string]string) (Config, error) {
+	v := viper.New()
+	def := defaultConfig()
+	// Every key needs a default, or AutomaticEnv never sees its variable
+	// during Unmarshal (spf13/viper#761).
+	setDefaults(v, "", reflect.ValueOf(def))
+	v.SetEnvPrefix("DIALECT")
+	v.SetEnvKeyReplacer(strings.NewReplacer(".", "_"))
+	v.AutomaticEnv()
+
+	if path, _ := cmd.Flags().GetString("config"); path != "" {
+		v.SetConfigFile(path)
+		v.SetConfigType("yaml")
+		if err := v.ReadInConfig(); err != nil {
+			return Config{}, usageError{message: fmt.Sprintf("read config %s: %v", path, err), hint: "check the YAML file, or leave out --config"}
+		}
+	}
+	for key, name := range flagKeys {
+		if f := cmd.Flags().Lookup(name); f != nil {
+			if err := v.BindPFlag(key, f); err != nil {
+				return Config{}, err
+			}
+		}
+	}
+	cfg := def
+	if err := v.Unmarshal(&cfg); err != nil {
+		return Config{}, usageError{message: fmt.Sprintf("config: %v", err), hint: "compare your file with config.example.yaml"}
+	}
+	if err := cfg.Validate(); err != nil {
+		return Config{}, usageError{message: fmt.Sprintf("config: %v", err), hint: "compare your file with config.example.yaml"}
+	}
+	return cfg, nil
+}
+
+// setDefaults registers every leaf field of rv under its mapstructure key.
+func setDefaults(v *viper.Viper, prefix string, rv reflect.Value) {
+	rt := rv.Type()
+	for i := 0; i < rt.NumField(); i++ {
+		f := rt.Field(i)
+		if !f.IsExported() {
+			continue
+		}
+		name := strings.Split(f.Tag.Get("mapstructure"), ",")[0]
+		if name == "-" {
+			continue
+		}
+		if name == "" {
+			name = strings.ToLower(f.Name)
+		}
+		key := name
+		if prefix != "" {
+			key = prefix + "." + name
+		}
+		fv := rv.Field(i)
+		if fv.Kind() == reflect.Struct {
+			setDefaults(v, key, fv)
+			continue
+		}
+		v.SetDefault(key, fv.Interface())
+	}
+}

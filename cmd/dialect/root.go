@@ -1,0 +1,87 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/spf13/cobra"
+)
+
+// Exit codes shared by every subcommand (spec/api.md): 0 nothing found,
+// 1 findings, 2 usage or I/O error.
+const (
+	exitOK       = 0
+	exitFindings = 1
+	exitUsage    = 2
+)
+
+// exitError carries a subcommand's exit code through cobra without printing
+// anything more: the subcommand has already reported what it found.
+type exitError struct{ code int }
+
+func (e exitError) Error() string { return fmt.Sprintf("exit status %d", e.code) }
+
+// usageError is a mistake in how the command was called; main prints it with
+// a hint and exits 2.
+type usageError struct {
+	message string
+	hint    string
+}
+
+func (e usageError) Error() string { return e.message }
+
+// streams are the process's standard streams, passed down so tests can run
+// the command in-process.
+type streams struct {
+	in       io.Reader
+	out, err io.Writer
+}
+
+// run executes the command line args and returns the process exit code.
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	st := streams{in: stdin, out: stdout, err: stderr}
+	root := newRootCmd(st)
+	root.SetArgs(args)
+	root.SetIn(stdin)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return exitOK
+	}
+	var ee exitError
+	if errors.As(err, &ee) {
+		return ee.code
+	}
+	var ue usageError
+	if errors.As(err, &ue) {
+		fmt.Fprintf(stderr, "dialect: %s\n", ue.message)
+		if ue.hint != "" {
+			fmt.Fprintf(stderr, "Try: %s\n", ue.hint)
+		}
+		return exitUsage
+	}
+	fmt.Fprintf(stderr, "dialect: %v\n", err)
+	return exitUsage
+}
+
+func newRootCmd(st streams) *cobra.Command {
+	root := &cobra.Command{
+		Use:           "dialect",
+		Short:         "Collect and validate a dialect speech corpus",
+		Long:          "dialect records, validates and releases a dialect speech corpus (Minnan / Taiwanese Hokkien and Taiwanese-accent Mandarin).",
+		Version:       version,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.PersistentFlags().String("config", "", "YAML config file (default: none; DIALECT_* environment variables and flags override it)")
+	// cobra reports flag mistakes as plain errors; turn them into usage errors
+	// so they exit 2 with a hint, like every other usage mistake.
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return usageError{message: err.Error(), hint: c.CommandPath() + " --help"}
+	})
+	root.AddCommand(newCheckCmd(st), newLintCmd(st))
+	return root
+}
