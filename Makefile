@@ -23,8 +23,8 @@ vet:
 
 # fuzz runs each fuzz target for FUZZTIME; new crashers land in testdata/fuzz/.
 fuzz:
-	$(GO) test ./validate -run '^$$' -fuzz '^FuzzCheck$$' -fuzztime $(FUZZTIME)
-	$(GO) test ./transcript -run '^$$' -fuzz '^FuzzLint$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./validate -run '^$$' -fuzz '^FuzzCheck$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 10s
+	$(GO) test ./transcript -run '^$$' -fuzz '^FuzzLint$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 10s
 
 bench:
 	$(GO) test ./validate ./transcript -run '^$$' -bench . -benchmem

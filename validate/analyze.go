@@ -11,7 +11,7 @@ import (
 // blockBytes is the read size. One block is decoded into hop summaries by a
 // worker while the next is read, so a 3-hour file costs a few blocks of
 // memory, never the file's length.
-const blockBytes = 1 << 20
+const blockBytes = 256 << 10
 
 // analysis is what one pass over the data yields.
 type analysis struct {
@@ -19,6 +19,16 @@ type analysis struct {
 	// identical[i][j] (i < j) stays true while channels i and j carry the
 	// same samples.
 	identical [][]bool
+}
+
+// blockPool recycles read buffers and hop summaries across files.
+var blockPool = freeList[block]{max: 16}
+
+// release returns the per-channel state to its pool.
+func (a *analysis) release() {
+	for _, st := range a.channels {
+		st.release()
+	}
 }
 
 // block is one unit of work: the bytes of whole hops and their summaries.
@@ -65,7 +75,16 @@ func analyze(r io.ReaderAt, h *header, cfg *Config) (*analysis, error) {
 		}
 	}
 	newBlock := func() *block {
-		return &block{data: make([]byte, min(perBlock, h.dataSize)), hops: make([][]hopStats, f.Channels)}
+		b := blockPool.get()
+		if need := min(perBlock, h.dataSize); int64(cap(b.data)) < need {
+			b.data = make([]byte, need)
+		}
+		b.data = b.data[:cap(b.data)]
+		for len(b.hops) < f.Channels {
+			b.hops = append(b.hops, nil)
+		}
+		b.hops = b.hops[:f.Channels]
+		return b
 	}
 
 	workers := min(runtime.GOMAXPROCS(0), 4, int(nBlocks))
@@ -73,6 +92,7 @@ func analyze(r io.ReaderAt, h *header, cfg *Config) (*analysis, error) {
 		// Short clips: no goroutines, since a check of many files already
 		// runs one file per core.
 		b := newBlock()
+		defer blockPool.put(b)
 		for i := int64(0); i < nBlocks; i++ {
 			b.off = h.dataOffset + i*perBlock
 			b.n = min(perBlock, h.dataSize-i*perBlock)
@@ -128,6 +148,11 @@ func (a *analysis) parallel(r io.ReaderAt, h *header, hopLen, perBlock, nBlocks 
 			todo <- b
 		}
 	}()
+	defer func() {
+		for range 2 * workers {
+			blockPool.put(<-free)
+		}
+	}()
 	var err error
 	for b := range order {
 		<-b.done
@@ -138,10 +163,7 @@ func (a *analysis) parallel(r io.ReaderAt, h *header, hopLen, perBlock, nBlocks 
 		if err == nil {
 			fold(b)
 		}
-		select {
-		case free <- b:
-		default:
-		}
+		free <- b
 	}
 	wg.Wait()
 	return err

@@ -71,13 +71,22 @@ const jointBins = int(histMaxDB-histMinDB) + 1
 
 func jointCell(bin int) int { return int(float64(bin) * histStep) }
 
+// statePool recycles channel states (about 300 KiB each, mostly histograms),
+// so that checking many short clips, or a hostile stream of small uploads,
+// does not allocate per file.
+var statePool = freeList[channelState]{max: 32}
+
 func newChannelState(hopLen, minDropout int64) *channelState {
-	c := &channelState{hopLen: hopLen, minDropout: minDropout}
+	c := statePool.get()
+	runs := c.zeroRuns[:0]
+	*c = channelState{hopLen: hopLen, minDropout: minDropout, zeroRuns: runs}
 	for i := range c.first {
 		c.first[i] = -1
 	}
 	return c
 }
+
+func (c *channelState) release() { statePool.put(c) }
 
 // add folds the next hop of the channel.
 func (c *channelState) add(h *hopStats) {
@@ -201,7 +210,7 @@ func (c *channelState) popContext() {
 func (c *channelState) emitContext() {
 	e := c.ring[(c.ringHead+int(c.ringCenter-c.ringStart))%len(c.ring)]
 	w := max(c.ringSum, 0) / float64(c.ringLen)
-	wbin := levelBin(powerDB(w))
+	wbin := powerBin(w)
 	c.wcount[wbin]++
 	c.wpow[wbin] += w
 	cell := jointCell(wbin)*jointBins + jointCell(e.bin)
@@ -223,7 +232,7 @@ func (c *channelState) addFrame(a, b *hopStats) {
 			p = 0
 		}
 	}
-	bin := levelBin(powerDB(p))
+	bin := powerBin(p)
 	c.count[bin]++
 	c.pow[bin] += p
 	c.pushContext(ringEntry{p, bin})
@@ -239,6 +248,33 @@ func powerDB(p float64) float64 {
 		return histMinDB
 	}
 	return max(10*math.Log10(p), histMinDB)
+}
+
+// log2Table[i] is log2(1 + i/256): the mantissa part of powerBin's
+// logarithm. Binning a million frames of a 3-hour file with math.Log10 took
+// a tenth of the check; the table is accurate to 0.02 dB, a fifth of a bin.
+var log2Table = func() (t [257]float64) {
+	for i := range t {
+		t[i] = math.Log2(1 + float64(i)/256)
+	}
+	return t
+}()
+
+// powerBin is levelBin(powerDB(p)) without a logarithm call.
+func powerBin(p float64) int {
+	if p <= 0 {
+		return 0
+	}
+	bits := math.Float64bits(p)
+	exp := int(bits>>52&0x7ff) - 1023
+	if exp == -1023 {
+		return 0 // subnormal: far below -120 dBFS
+	}
+	frac := float64(bits&(1<<52-1)) / (1 << 52) * 256
+	i := int(frac)
+	l2 := float64(exp) + log2Table[i] + (frac-float64(i))*(log2Table[i+1]-log2Table[i])
+	db := 10 * math.Log10(2) * l2
+	return levelBin(db)
 }
 
 func levelBin(db float64) int {

@@ -47,6 +47,7 @@ func WAV(r io.ReaderAt, size int64, opts Options) (*Report, error) {
 	} else if err != nil {
 		return finish(rep), fmt.Errorf("read wav data: %w", err)
 	}
+	defer a.release()
 	rep.Measurements = a.measure(h.format, cfg)
 	if h.truncated != "" {
 		rep.Findings = append(rep.Findings, structuralFinding(formatErr("A006", "truncated",
