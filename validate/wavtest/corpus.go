@@ -83,4 +83,3 @@ func WriteLong(path string, s Spec, seconds float64) (int64, error) {
 	}
 	return int64(len(hdr)) + dataSize, nil
 }
-
