@@ -273,7 +273,8 @@ func powerBin(p float64) int {
 	frac := float64(bits&(1<<52-1)) / (1 << 52) * 256
 	i := int(frac)
 	l2 := float64(exp) + log2Table[i] + (frac-float64(i))*(log2Table[i+1]-log2Table[i])
-	db := 10 * math.Log10(2) * l2
+	const dbPerOctave = 3.0102999566398120 // 10·log10(2)
+	db := dbPerOctave * l2
 	return levelBin(db)
 }
 

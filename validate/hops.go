@@ -110,15 +110,31 @@ func hopPCM16(hs *hopStats, data []byte, p, stride, n int) (mn, mx float64) {
 	var lo, hi int32 = math.MaxInt32, math.MinInt32
 	if stride == 2 {
 		// Mono: walk a sub-slice so the compiler drops the bounds checks.
+		// Four samples per 64-bit load, two sets of accumulators: about
+		// twice as fast as one sample at a time.
 		d := data[p : p+2*n]
+		var sum2, sq2 int64
+		lo2, hi2 := lo, hi
+		for len(d) >= 8 {
+			w := binary.LittleEndian.Uint64(d)
+			d = d[8:]
+			a, b := int32(int16(w)), int32(int16(w>>16))
+			c, e := int32(int16(w>>32)), int32(int16(w>>48))
+			sum += int64(a + b)
+			sum2 += int64(c + e)
+			sq += int64(a*a) + int64(b*b)
+			sq2 += int64(c*c) + int64(e*e)
+			lo, hi = min(lo, a, b), max(hi, a, b)
+			lo2, hi2 = min(lo2, c, e), max(hi2, c, e)
+		}
 		for len(d) >= 2 {
 			v := int32(int16(binary.LittleEndian.Uint16(d)))
 			d = d[2:]
 			sum += int64(v)
 			sq += int64(v * v)
-			lo = min(lo, v)
-			hi = max(hi, v)
+			lo, hi = min(lo, v), max(hi, v)
 		}
+		sum, sq, lo, hi = sum+sum2, sq+sq2, min(lo, lo2), max(hi, hi2)
 		n = 0
 	}
 	for i := 0; i < n; i++ {

@@ -104,7 +104,21 @@ func (c *channelState) measure(sampleRate int, cfg *Config) Measurements {
 			}
 		}
 	}
+	m.round()
 	return m
+}
+
+// round trims figures to what they mean: 0.01 dB, 1 ms, six decimals for
+// ratios, so that receipts and JSON lines read cleanly.
+func (m *Measurements) round() {
+	for _, p := range []*float64{&m.NoiseFloorDBFS, &m.SpeechLevelDBFS, &m.SNRDB, &m.PeakDBFS, &m.RMSDBFS} {
+		*p = round(*p, 2)
+	}
+	for _, p := range []*float64{&m.ActiveS, &m.LeadingSilenceS, &m.TrailingSilenceS, &m.DropoutS} {
+		*p = round(*p, 3)
+	}
+	m.ClippedRatio = round(m.ClippedRatio, 6)
+	m.DCOffset = round(m.DCOffset, 6)
 }
 
 // noiseFloor estimates the mean power of the non-speech frames.

@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -269,4 +268,3 @@ func wantChinese(lang string) (bool, error) {
 	return false, usageError{message: fmt.Sprintf("unknown language %q", lang), hint: "--lang zh-TW or --lang en"}
 }
 
-var _ = errors.New
