@@ -267,4 +267,3 @@ func wantChinese(lang string) (bool, error) {
 	}
 	return false, usageError{message: fmt.Sprintf("unknown language %q", lang), hint: "--lang zh-TW or --lang en"}
 }
-
