@@ -1,0 +1,107 @@
+package server
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/dialect-corpus/dialect/corpus"
+	"github.com/dialect-corpus/dialect/recorder"
+)
+
+// apiError is an error with its HTTP status and a stable code, in both
+// languages. Handlers return these (or domain errors) with c.Error; the
+// errorJSON middleware is the one place that decides what the client sees.
+type apiError struct {
+	Status    int    `json:"-"`
+	Code      string `json:"code"`
+	Message   string `json:"message"`
+	MessageZH string `json:"message_zh"`
+	// Finding carries the validator's verdict for not-audio uploads.
+	Finding any `json:"finding,omitempty"`
+}
+
+func (e *apiError) Error() string { return e.Code + ": " + e.Message }
+
+func errf(status int, code, en, zh string) *apiError {
+	return &apiError{Status: status, Code: code, Message: en, MessageZH: zh}
+}
+
+// Common errors, written once.
+var (
+	errUnauthenticated = errf(http.StatusUnauthorized, "unauthenticated", "sign in first", "請先登入")
+	errNotFound        = errf(http.StatusNotFound, "not_found", "not found", "找不到")
+	errCSRF            = errf(http.StatusForbidden, "csrf", "missing or wrong CSRF token; reload the page", "缺少或錯誤的 CSRF 權杖，請重新整理頁面")
+	errBadJSON         = errf(http.StatusBadRequest, "bad_json", "the request body is not the JSON this route takes", "請求內容不是正確的 JSON 格式")
+	errBadCredentials  = errf(http.StatusUnauthorized, "bad_credentials", "wrong username or password", "帳號或密碼錯誤")
+	errTooMany         = errf(http.StatusTooManyRequests, "rate_limited", "too many attempts; wait and try again", "嘗試次數過多，請稍後再試")
+	errInternal        = errf(http.StatusInternalServerError, "internal", "internal error; it has been logged", "伺服器內部錯誤，已記錄")
+)
+
+// toAPIError maps any error to what the client is told. The policy: domain
+// "not found" and "not yours" are the same 404, so ids cannot be probed;
+// conflicts are 409; a full disk is 507 and a locked database 503, so
+// clients retry; anything unknown is a logged 500 with a generic message.
+func toAPIError(err error) *apiError {
+	var ae *apiError
+	var mbe *http.MaxBytesError
+	var na *recorder.NotAudioError
+	switch {
+	case errors.As(err, &ae):
+		return ae
+	case errors.As(err, &mbe):
+		return errf(http.StatusRequestEntityTooLarge, "too_large", "the request body is larger than this route accepts", "上傳內容超過此功能允許的大小")
+	case errors.As(err, &na):
+		status := http.StatusBadRequest
+		if na.Finding.Rule == "A002" {
+			status = http.StatusUnsupportedMediaType
+		}
+		code := na.Finding.Code
+		if code == "" {
+			code = "not_wav"
+		}
+		return &apiError{Status: status, Code: code, Message: na.Finding.Message, MessageZH: na.Finding.MessageZH, Finding: na.Finding}
+	case errors.Is(err, corpus.ErrNotFound):
+		return errNotFound
+	case errors.Is(err, recorder.ErrConsentRequired):
+		return errf(http.StatusConflict, "consent_required", "accept the project's consent text before recording", "錄音前請先同意本計畫的同意書")
+	case errors.Is(err, recorder.ErrNoPrompts):
+		return errf(http.StatusConflict, "no_tasks", "this project has nothing to record yet", "本計畫目前沒有可錄製的項目")
+	case errors.Is(err, recorder.ErrBadRequest):
+		return errf(http.StatusBadRequest, "bad_request", err.Error(), "請求內容有誤："+err.Error())
+	case errors.Is(err, corpus.ErrConflict):
+		return errf(http.StatusConflict, "conflict", "that already exists", "資料已存在")
+	case errors.Is(err, corpus.ErrNoSpace):
+		return errf(http.StatusInsufficientStorage, "no_space", "the server is out of disk space; your recording is safe in your browser, try again later", "伺服器空間不足；您的錄音仍保存在瀏覽器中，請稍後再試")
+	case errors.Is(err, corpus.ErrBusy):
+		return errf(http.StatusServiceUnavailable, "busy", "the server is busy; try again in a few seconds", "伺服器忙碌中，請稍後再試")
+	}
+	return errInternal
+}
+
+// errorJSON renders the first error a handler recorded, once.
+func (s *Server) errorJSON(c *gin.Context) {
+	c.Next()
+	if len(c.Errors) == 0 || c.Writer.Written() {
+		return
+	}
+	err := c.Errors[0].Err
+	ae := toAPIError(err)
+	if ae.Status >= 500 {
+		s.log.Error("request failed", "request_id", requestID(c), "path", c.FullPath(), "err", err.Error())
+	}
+	switch ae.Status {
+	case http.StatusServiceUnavailable, http.StatusTooManyRequests, http.StatusInsufficientStorage:
+		if c.Writer.Header().Get("Retry-After") == "" {
+			c.Header("Retry-After", "5")
+		}
+	}
+	c.JSON(ae.Status, gin.H{"error": ae, "request_id": requestID(c)})
+}
+
+// fail records err for errorJSON and stops the chain.
+func fail(c *gin.Context, err error) {
+	_ = c.Error(err)
+	c.Abort()
+}

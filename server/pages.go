@@ -1,0 +1,187 @@
+package server
+
+import (
+	"encoding/json"
+	"errors"
+	"html/template"
+	"net/http"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/dialect-corpus/dialect/assets"
+	"github.com/dialect-corpus/dialect/corpus"
+)
+
+func parsePages() (*template.Template, error) {
+	funcs := template.FuncMap{
+		"statusZH": func(s corpus.ClipStatus) string {
+			return map[corpus.ClipStatus]string{corpus.StatusPendingReview: "已收到，等待審核", corpus.StatusRejected: "未通過自動檢查", corpus.StatusAccepted: "已通過審核"}[s]
+		},
+		"statusEN": func(s corpus.ClipStatus) string {
+			return map[corpus.ClipStatus]string{corpus.StatusPendingReview: "received, waiting for review", corpus.StatusRejected: "rejected by the automatic checks", corpus.StatusAccepted: "accepted"}[s]
+		},
+		"bandZH": func(b string) string {
+			return map[string]string{"low": "低噪音", "medium": "中噪音", "high": "高噪音"}[b]
+		},
+	}
+	return template.New("").Funcs(funcs).ParseFS(assets.FS, "templates/*.html")
+}
+
+// pageData is what every page template gets.
+type pageData struct {
+	Title      string
+	User       *corpus.User
+	CSRF       string
+	Error      *apiError
+	Notice     *apiError
+	Username   string
+	Token      string
+	Speaker    bool
+	Admin      bool
+	Clips      []clipView
+	Projects   []*corpus.Project
+	UserCounts map[int64]int
+}
+
+func (s *Server) render(c *gin.Context, status int, name string, d pageData) {
+	d.User = currentUser(c)
+	if sess := currentSession(c); sess != nil {
+		d.CSRF = sess.CSRFToken
+	}
+	c.Header("Content-Type", "text/html; charset=utf-8")
+	c.Header("Cache-Control", "no-store")
+	c.Status(status)
+	if err := s.pages.ExecuteTemplate(c.Writer, name, d); err != nil {
+		s.log.Error("render", "page", name, "err", err.Error())
+	}
+}
+
+// pageHome is the signed-in start page: a speaker's recordings with their
+// receipts, or the admin overview.
+func (s *Server) pageHome(c *gin.Context) {
+	u := currentUser(c)
+	if u == nil {
+		c.Redirect(http.StatusSeeOther, "/signin")
+		return
+	}
+	ctx := c.Request.Context()
+	d := pageData{Title: "首頁"}
+	switch c.Query("notice") {
+	case "password":
+		d.Notice = errf(0, "password", "password saved", "密碼已儲存")
+	}
+	switch u.Role {
+	case corpus.RoleSpeaker:
+		d.Speaker = true
+		clips, err := s.db.Clips(ctx, corpus.ClipFilter{SpeakerID: u.ID, Limit: 200})
+		if err != nil {
+			fail(c, err)
+			return
+		}
+		for _, cl := range clips {
+			d.Clips = append(d.Clips, viewClip(cl))
+		}
+	case corpus.RoleAdmin:
+		d.Admin = true
+		ps, err := s.db.Projects(ctx)
+		if err != nil {
+			fail(c, err)
+			return
+		}
+		d.Projects = ps
+		d.UserCounts = map[int64]int{}
+		for _, p := range ps {
+			us, _ := s.db.Users(ctx, p.ID)
+			d.UserCounts[p.ID] = len(us)
+		}
+	}
+	s.render(c, http.StatusOK, "home.html", d)
+}
+
+func (s *Server) pageSignIn(c *gin.Context) {
+	if currentUser(c) != nil {
+		c.Redirect(http.StatusSeeOther, "/")
+		return
+	}
+	s.render(c, http.StatusOK, "signin.html", pageData{Title: "登入"})
+}
+
+// formSignIn is the form twin of POST /api/v1/session, for browsers without
+// scripts; cross-site posts are refused by CrossOriginProtection.
+func (s *Server) formSignIn(c *gin.Context) {
+	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, 16<<10)
+	username, password := c.PostForm("username"), c.PostForm("password")
+	if _, _, err := s.signIn(c, username, password); err != nil {
+		ae := toAPIError(err)
+		if ae.Status >= 500 {
+			fail(c, err)
+			return
+		}
+		s.render(c, ae.Status, "signin.html", pageData{Title: "登入", Error: ae, Username: username})
+		return
+	}
+	c.Redirect(http.StatusSeeOther, "/")
+}
+
+func (s *Server) formSignOut(c *gin.Context) {
+	s.endSession(c)
+	c.Redirect(http.StatusSeeOther, "/signin")
+}
+
+// formPassword changes the signed-in user's password; every other session
+// of the account ends (S-12), and this browser gets a fresh one.
+func (s *Server) formPassword(c *gin.Context) {
+	u := currentUser(c)
+	pw := c.PostForm("password")
+	if err := CheckPasswordPolicy(u.Username, pw); err != nil {
+		s.render(c, http.StatusBadRequest, "home.html", pageData{Title: "首頁", Error: passwordError(err)})
+		return
+	}
+	hash, err := HashPassword(pw)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	if err := s.db.SetPassword(c.Request.Context(), u.ID, hash); err != nil {
+		fail(c, err)
+		return
+	}
+	c.Set("session", nil)
+	if _, err := s.startSession(c, u); err != nil {
+		fail(c, err)
+		return
+	}
+	c.Redirect(http.StatusSeeOther, "/?notice=password")
+}
+
+func passwordError(err error) *apiError {
+	msg := strings.TrimPrefix(err.Error(), ErrWeakPassword.Error()+": ")
+	zh := map[string]string{
+		"at least 8 characters":            "密碼至少需要 8 個字元",
+		"at most 256 characters":           "密碼最多 256 個字元",
+		"the same as the username":         "密碼不可與帳號相同",
+		"one of the most common passwords": "這是最常見的密碼之一，請換一個",
+	}[msg]
+	return errf(http.StatusBadRequest, "weak_password", "password refused: "+msg, zh)
+}
+
+func (s *Server) healthz(c *gin.Context) {
+	if _, err := s.db.Projects(c.Request.Context()); err != nil {
+		c.JSON(http.StatusServiceUnavailable, gin.H{"status": "unavailable"})
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"status": "ok"})
+}
+
+func (s *Server) assets(c *gin.Context) {
+	c.Header("Cache-Control", "public, max-age=3600")
+	http.StripPrefix("/assets", http.FileServer(http.FS(assets.Static))).ServeHTTP(c.Writer, c.Request)
+}
+
+func jsonUnmarshal(b []byte, v any) error {
+	if len(b) == 0 {
+		return errors.New("empty")
+	}
+	return json.Unmarshal(b, v)
+}

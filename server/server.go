@@ -1,0 +1,204 @@
+// Package server is the HTTP face of dialect: gin routes, sign-in and
+// roles, pages, the JSON API of spec/api.md and the middleware around them
+// (limits, headers, logs, metrics). It is thin: parse, call recorder or
+// corpus, respond. It holds no SQL.
+package server
+
+import (
+	"context"
+	"errors"
+	"html/template"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/dialect-corpus/dialect/corpus"
+	"github.com/dialect-corpus/dialect/recorder"
+)
+
+// Options are the server's settings (cmd/dialect passes them from config).
+type Options struct {
+	// SecureCookies sets Secure and the __Host- prefix on the session
+	// cookie even on plain HTTP (behind a TLS-terminating proxy). Requests
+	// that arrive over TLS always get them.
+	SecureCookies bool
+	// LoginPerIPPerMinute limits sign-in attempts per client IP (burst
+	// twice that); 0 means 10.
+	LoginPerIPPerMinute int
+	// UploadsPerSpeaker limits concurrent uploads per speaker; 0 means 4.
+	UploadsPerSpeaker int
+	// MaxClipBytes limits one clip upload; 0 means 64 MiB.
+	MaxClipBytes int64
+	// Logger receives structured request logs; nil means discard.
+	Logger *slog.Logger
+	// Now replaces the clock in tests.
+	Now func() time.Time
+}
+
+// Server serves the web app and the API.
+type Server struct {
+	opts    Options
+	db      *corpus.DB
+	rec     *recorder.Service
+	log     *slog.Logger
+	engine  *gin.Engine
+	pages   *template.Template
+	auth    *authState
+	metrics *metrics
+	// once holds the one-time admin sign-in token (hash), if any.
+	once *onceToken
+}
+
+// New builds the server over db and rec.
+func New(opts Options, db *corpus.DB, rec *recorder.Service) (*Server, error) {
+	if opts.LoginPerIPPerMinute <= 0 {
+		opts.LoginPerIPPerMinute = 10
+	}
+	if opts.UploadsPerSpeaker <= 0 {
+		opts.UploadsPerSpeaker = 4
+	}
+	if opts.MaxClipBytes <= 0 {
+		opts.MaxClipBytes = 64 << 20
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	pages, err := parsePages()
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{opts: opts, db: db, rec: rec, log: opts.Logger, pages: pages,
+		auth: newAuthState(opts), metrics: newMetrics(prometheus.NewRegistry())}
+	gin.SetMode(gin.ReleaseMode)
+	e := gin.New()
+	// Exposed directly: the socket address is the client. Behind a proxy,
+	// list exactly its address here (reliability.md C4).
+	if err := e.SetTrustedProxies(nil); err != nil {
+		return nil, err
+	}
+	e.HandleMethodNotAllowed = true
+	e.MaxMultipartMemory = 8 << 20
+	s.engine = e
+	s.routes()
+	return s, nil
+}
+
+// Handler is the whole app: gin wrapped in cross-origin protection, which
+// refuses non-safe cross-site browser requests (CSRF) before any handler.
+func (s *Server) Handler() http.Handler {
+	cop := http.NewCrossOriginProtection()
+	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		setSecurityHeaders(w.Header(), true)
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		w.WriteHeader(http.StatusForbidden)
+		_, _ = w.Write([]byte(`{"error":{"code":"cross_origin","message":"cross-origin request refused","message_zh":"拒絕跨來源請求"}}`))
+	}))
+	return cop.Handler(s.engine)
+}
+
+// HTTPServer returns an http.Server with the timeouts of reliability.md C3.
+// Long uploads and downloads extend their own deadlines per request.
+func (s *Server) HTTPServer() *http.Server {
+	return &http.Server{
+		Handler:           s.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+	}
+}
+
+// Serve serves on ln until ctx is cancelled, then shuts down gracefully,
+// giving requests in flight up to 30 s.
+func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	srv := s.HTTPServer()
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	shutdown, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	err := srv.Shutdown(shutdown)
+	if e := <-errc; !errors.Is(e, http.ErrServerClosed) && err == nil {
+		err = e
+	}
+	return err
+}
+
+// Route is one registered route, for the route × role test.
+type Route struct{ Method, Path string }
+
+// Routes lists every registered route.
+func (s *Server) Routes() []Route {
+	var out []Route
+	for _, r := range s.engine.Routes() {
+		out = append(out, Route{r.Method, r.Path})
+	}
+	return out
+}
+
+// access says who may call a route.
+type access uint8
+
+const (
+	public access = 1 << iota
+	speaker
+	reviewer
+	vendor
+	admin
+	people = speaker | reviewer | admin
+)
+
+// routes lists every route in one place, each with who may call it. The
+// route × role test (S-01) walks the engine's table and fails on a route it
+// does not know.
+func (s *Server) routes() {
+	e := s.engine
+	e.Use(s.requestID, s.recoverJSON, s.securityHeaders, s.logRequests, s.metrics.middleware, s.errorJSON)
+	e.NoRoute(func(c *gin.Context) { fail(c, errNotFound) })
+	e.NoMethod(func(c *gin.Context) {
+		fail(c, errf(http.StatusMethodNotAllowed, "method_not_allowed", "method not allowed", "不支援此方法"))
+	})
+
+	// Pages.
+	e.GET("/", s.authn, s.allow(public), s.pageHome)
+	e.GET("/signin", s.authn, s.allow(public), s.pageSignIn)
+	e.POST("/signin", s.authn, s.allow(public), s.formSignIn)
+	e.POST("/signout", s.authn, s.allow(people), s.formSignOut)
+	e.GET("/signin/once", s.authn, s.allow(public), s.pageOnce)
+	e.POST("/signin/once", s.authn, s.allow(public), s.formOnce)
+	e.POST("/account/password", s.authn, s.allow(people), s.formPassword)
+	e.GET("/assets/*path", s.allow(public), s.assets)
+
+	// Operations.
+	e.GET("/healthz", s.allow(public), s.healthz)
+	e.GET("/metrics", s.allow(public), s.metrics.handler)
+
+	api := e.Group("/api/v1", noStore)
+	api.POST("/session", s.authn, s.allow(public), s.jsonLimit, s.createSession)
+	api.DELETE("/session", s.authn, s.allow(people|vendor), s.deleteSession)
+	api.GET("/me", s.authn, s.allow(people), s.getMe)
+	api.PUT("/me/profile", s.authn, s.allow(speaker), s.jsonLimit, s.putProfile)
+	api.POST("/consent", s.authn, s.allow(speaker), s.jsonLimit, s.postConsent)
+	api.GET("/tasks/next", s.authn, s.allow(speaker), s.getNextTask)
+	api.POST("/clips", s.authn, s.allow(speaker), s.postClip)
+	api.GET("/clips", s.authn, s.allow(speaker), s.listClips)
+	api.GET("/clips/:id", s.authn, s.allow(speaker), s.getClip)
+	api.GET("/clips/:id/audio", s.authn, s.allow(speaker), s.getClipAudio)
+	api.POST("/lint", s.authn, s.allow(people), s.jsonLimit, s.postLint)
+
+	api.GET("/admin/projects", s.authn, s.allow(admin), s.adminListProjects)
+	api.POST("/admin/projects", s.authn, s.allow(admin), s.jsonLimit, s.adminCreateProject)
+	api.POST("/admin/projects/:id/prompts", s.authn, s.allow(admin), s.jsonLimit, s.adminAddPrompts)
+	api.POST("/admin/users", s.authn, s.allow(admin), s.jsonLimit, s.adminCreateUser)
+}
