@@ -5,6 +5,7 @@
 package validate
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -74,10 +75,31 @@ func File(path string, opts Options) (*Report, error) {
 	if !st.Mode().IsRegular() {
 		return &Report{Path: path, Findings: []Finding{}}, fmt.Errorf("%s: not a regular file", path)
 	}
-	rep, err := WAV(f, st.Size(), opts)
+	var r io.ReaderAt = f
+	if size := st.Size(); size <= smallFile {
+		// A short clip is read whole in one call: the header walk's
+		// small reads then cost no system calls, which across a folder of
+		// thousands of 5-second clips was a third of the time.
+		buf := smallBufs.get()
+		defer smallBufs.put(buf)
+		if cap(*buf) < int(size) {
+			*buf = make([]byte, size)
+		}
+		b := (*buf)[:size]
+		if _, err := io.ReadFull(f, b); err != nil {
+			return &Report{Path: path, Findings: []Finding{}}, err
+		}
+		r = bytes.NewReader(b)
+	}
+	rep, err := WAV(r, st.Size(), opts)
 	rep.Path = path
 	return rep, err
 }
+
+// smallFile is the size up to which File reads a file whole.
+const smallFile = 1 << 20
+
+var smallBufs = freeList[[]byte]{max: 16}
 
 func finish(rep *Report) *Report {
 	sort.SliceStable(rep.Findings, func(i, j int) bool { return rep.Findings[i].Rule < rep.Findings[j].Rule })
