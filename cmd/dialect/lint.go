@@ -1,0 +1,167 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"runtime"
+
+	"github.com/spf13/cobra"
+
+	"github.com/dialect-corpus/dialect/transcript"
+)
+
+// lintFlags are the flags of `dialect lint`.
+type lintFlags struct {
+	format string
+	input  string
+	column string
+	width  string
+	lang   string
+	fix    bool
+	diff   bool
+	strict bool
+	jobs   int
+}
+
+func newLintCmd(st streams) *cobra.Command {
+	var fl lintFlags
+	cmd := &cobra.Command{
+		Use:   "lint [flags] PATH... | -",
+		Short: "Lint transcripts: only the four marks ，。？！ and nothing else",
+		Long: `Lint transcripts against the rules T001–T015 of spec/transcript-rules.md.
+
+Files are read as plain text (one utterance per line), Kaldi text, TSV, SRT,
+WebVTT, Praat TextGrid or JSON Lines, by extension or --input; directories are
+searched recursively for those; "-" reads standard input. Positions are file
+line and column, the column counted in characters.
+
+--fix rewrites each file in place, atomically, and reports what is left;
+"--fix -" writes the fixed text to standard output and the findings to
+standard error. --diff prints the fixes instead of writing them.
+
+Exit status, in every format: 0 no errors (warnings allowed unless --strict),
+1 errors found, 2 usage error or a file that cannot be read or is not UTF-8.`,
+		Example: `  dialect lint transcripts/
+  dialect lint --format json text > findings.jsonl
+  dialect lint --input tsv --column sentence validated.tsv
+  dialect lint --fix corpus.txt
+  cat take.txt | dialect lint --fix - > fixed.txt`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runLint(cmd, st, fl, args)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&fl.format, "format", "text", "output format: text, json (JSON Lines), sarif or github")
+	f.StringVar(&fl.input, "input", "", "input format: plain, kaldi, tsv, srt, vtt, textgrid or jsonl (default: by extension)")
+	f.StringVar(&fl.column, "column", "", "TSV text column: header name or 1-based number (default: text, sentence, transcript)")
+	f.StringVar(&fl.width, "width", "auto", "width of the marks: auto, full or half")
+	f.StringVar(&fl.lang, "lang", "", "language of text messages: en or zh-TW (default: from LANG)")
+	f.BoolVar(&fl.fix, "fix", false, "rewrite files with every fixable finding fixed")
+	f.BoolVar(&fl.diff, "diff", false, "print the fixes as a diff instead of writing them")
+	f.BoolVar(&fl.strict, "strict", false, "warnings fail too (exit 1)")
+	f.IntVarP(&fl.jobs, "jobs", "j", runtime.GOMAXPROCS(0), "files linted in parallel")
+	return cmd
+}
+
+func runLint(cmd *cobra.Command, st streams, fl lintFlags, args []string) error {
+	if len(args) == 0 {
+		return usageError{message: "lint needs at least one file, directory or -", hint: "dialect lint transcripts/"}
+	}
+	if fl.fix && fl.diff {
+		return usageError{message: "--fix and --diff do not go together", hint: "dialect lint --diff FILE, then dialect lint --fix FILE"}
+	}
+	if fl.diff && fl.format != "text" {
+		return usageError{message: "--diff prints a diff, not --format " + fl.format, hint: "dialect lint --diff FILE"}
+	}
+	newOut, ok := lintFormats[fl.format]
+	if !ok {
+		return usageError{message: fmt.Sprintf("unknown format %q", fl.format), hint: "dialect lint --format json FILE"}
+	}
+	var input transcript.Format
+	if fl.input != "" {
+		f, err := transcript.ParseFormat(fl.input)
+		if err != nil {
+			return usageError{message: err.Error(), hint: "dialect lint --input kaldi text"}
+		}
+		input = f
+	}
+	zh, err := wantChinese(fl.lang)
+	if err != nil {
+		return err
+	}
+	for _, a := range args {
+		if a == "-" && len(args) > 1 && fl.fix {
+			return usageError{message: "--fix - writes standard output, so it takes no other paths", hint: "dialect lint --fix - < in.txt > out.txt"}
+		}
+	}
+	cfg, err := loadConfig(cmd, map[string]string{"lint.width": "width"})
+	if err != nil {
+		return err
+	}
+	jobs := collectTranscripts(args, input, fl.column)
+	if len(jobs) == 0 {
+		return usageError{message: "no transcript files found", hint: "name them .txt, .tsv, .srt, .vtt, .TextGrid, .jsonl or text, or pass --input"}
+	}
+	mode := modeLint
+	switch {
+	case fl.fix:
+		mode = modeFix
+	case fl.diff:
+		mode = modeDiff
+	}
+	// With "--fix -" the fixed text owns standard output, so the findings
+	// go to standard error.
+	w := st.out
+	if fl.fix && args[0] == "-" {
+		w = st.err
+	}
+	color := useColor(w)
+	out := newOut(w, outputOptions{zh: zh, color: color})
+	sum := lintAll(jobs, lintRun{mode: mode, cfg: cfg.Lint, stdin: st.in, stdout: st.out}, max(fl.jobs, 1), out)
+	if err := out.close(sum); err != nil {
+		return fmt.Errorf("write output: %w", err)
+	}
+	if fl.format == "text" {
+		sum.print(st.err, mode)
+	}
+	switch {
+	case sum.fileErrors > 0:
+		return exitError{code: exitUsage}
+	case sum.errors > 0 || fl.strict && sum.warnings > 0:
+		return exitError{code: exitFindings}
+	}
+	return nil
+}
+
+// lintSummary counts what a run found.
+type lintSummary struct {
+	files, changed, errors, warnings, fixable, fileErrors int
+}
+
+func (s lintSummary) print(w interface{ Write([]byte) (int, error) }, mode lintMode) {
+	if s.errors+s.warnings+s.fileErrors == 0 && s.changed == 0 {
+		return
+	}
+	msg := fmt.Sprintf("%d errors, %d warnings in %d files", s.errors, s.warnings, s.files)
+	switch mode {
+	case modeFix:
+		msg = fmt.Sprintf("fixed %d files; left %d errors, %d warnings", s.changed, s.errors, s.warnings)
+	case modeLint:
+		if s.fixable > 0 {
+			msg += fmt.Sprintf(" (%d fixable with --fix)", s.fixable)
+		}
+	}
+	if s.fileErrors > 0 {
+		msg += fmt.Sprintf("; %d files could not be read", s.fileErrors)
+	}
+	fmt.Fprintln(w, msg)
+}
+
+// useColor reports whether text output may be coloured: only on a terminal,
+// and never when NO_COLOR is set to anything (https://no-color.org).
+func useColor(w any) bool {
+	if os.Getenv("NO_COLOR") != "" {
+		return false
+	}
+	return lintIsTerminal(w)
+}

@@ -1,0 +1,8 @@
+package transcript
+
+import "time"
+
+var (
+	testingNow   = time.Now
+	testingSince = time.Since
+)
