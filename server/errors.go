@@ -70,6 +70,8 @@ func toAPIError(err error) *apiError {
 		return errf(http.StatusConflict, "no_tasks", "this project has nothing to record yet", "本計畫目前沒有可錄製的項目")
 	case errors.Is(err, recorder.ErrBadRequest):
 		return errf(http.StatusBadRequest, "bad_request", err.Error(), "請求內容有誤："+err.Error())
+	case errors.Is(err, corpus.ErrInvalid):
+		return errf(http.StatusBadRequest, "invalid", err.Error(), "資料格式不正確："+err.Error())
 	case errors.Is(err, corpus.ErrConflict):
 		return errf(http.StatusConflict, "conflict", "that already exists", "資料已存在")
 	case errors.Is(err, corpus.ErrNoSpace):

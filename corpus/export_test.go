@@ -1,0 +1,30 @@
+package corpus
+
+import (
+	"context"
+	"path/filepath"
+)
+
+// Test hooks: export_test.go is compiled only with the tests, so the
+// black-box tests in corpus_test can reach these without widening the API.
+
+// WriterPragmas reads synchronous, journal_mode, busy_timeout and
+// foreign_keys from the writer connection itself.
+func (db *DB) WriterPragmas(ctx context.Context) (synchronous int, journalMode string, busyTimeout, foreignKeys int, err error) {
+	return db.pragmas(ctx)
+}
+
+// WriterDSN is the writer DSN of the corpus in dir, for tests that tamper
+// with the database through their own connection.
+func WriterDSN(dir string) string { return writerDSN(filepath.Join(dir, dbName)) }
+
+// SetBusyTimeoutMS replaces the busy timeout for corpora opened afterwards
+// and returns a function restoring it.
+func SetBusyTimeoutMS(ms int) (restore func()) {
+	old := busyTimeoutMS
+	busyTimeoutMS = ms
+	return func() { busyTimeoutMS = old }
+}
+
+// DecisionHash exposes the chain's hash function.
+var DecisionHash = decisionHash

@@ -1,0 +1,155 @@
+package corpus
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+)
+
+// validate checks what the database cannot: the slug's form and the JSON
+// overrides.
+func (p *Project) validate() error {
+	if !validSlug(p.Slug) {
+		return fmt.Errorf("project slug %q: want [a-z0-9-]{1,64}", p.Slug)
+	}
+	if p.Name == "" {
+		return errors.New("project name is empty")
+	}
+	if p.ConsentVersion < 0 {
+		return fmt.Errorf("project consent version %d < 0", p.ConsentVersion)
+	}
+	for name, raw := range map[string]json.RawMessage{"check_config": p.CheckConfig, "lint_config": p.LintConfig} {
+		if len(raw) != 0 && !json.Valid(raw) {
+			return fmt.Errorf("project %s is not valid JSON", name)
+		}
+	}
+	return nil
+}
+
+func validSlug(s string) bool {
+	if len(s) < 1 || len(s) > 64 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if (c < 'a' || c > 'z') && (c < '0' || c > '9') && c != '-' {
+			return false
+		}
+	}
+	return true
+}
+
+// CreateProject stores p, setting ID, CreatedAt and ConsentVersion (1 if 0).
+// ErrConflict if the slug exists.
+func (db *DB) CreateProject(ctx context.Context, p *Project) error {
+	if err := p.validate(); err != nil {
+		return fmt.Errorf("%w: %w", ErrInvalid, err)
+	}
+	return db.update(ctx, func(ctx context.Context, t *tx) error { return createProject(ctx, t, p) })
+}
+
+// Project returns the project with id.
+func (db *DB) Project(ctx context.Context, id int64) (p *Project, err error) {
+	err = db.view(ctx, func(t *tx) error {
+		p, err = findProject(ctx, t, `WHERE id = ?`, id)
+		return err
+	})
+	return p, err
+}
+
+// ProjectBySlug returns the project with slug.
+func (db *DB) ProjectBySlug(ctx context.Context, slug string) (p *Project, err error) {
+	err = db.view(ctx, func(t *tx) error {
+		p, err = findProject(ctx, t, `WHERE slug = ?`, slug)
+		return err
+	})
+	return p, err
+}
+
+// Projects lists all projects by id.
+func (db *DB) Projects(ctx context.Context) (ps []*Project, err error) {
+	err = db.view(ctx, func(t *tx) error {
+		ps, err = findProjects(ctx, t, `ORDER BY id`)
+		return err
+	})
+	return ps, err
+}
+
+const projectColumns = `id, slug, name, dialect, modes, band_quota, rate_cents_per_minute, currency,
+	consent_text, consent_version, check_config, lint_config, created_at`
+
+func createProject(ctx context.Context, t *tx, p *Project) error {
+	if p.ConsentVersion == 0 {
+		p.ConsentVersion = 1
+	}
+	modes, err := json.Marshal(p.Modes)
+	if err != nil {
+		return err
+	}
+	quota, err := json.Marshal(p.BandQuota)
+	if err != nil {
+		return err
+	}
+	res, err := t.ExecContext(ctx, `INSERT INTO projects (slug, name, dialect, modes, band_quota,
+		rate_cents_per_minute, currency, consent_text, consent_version, check_config, lint_config, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		p.Slug, p.Name, p.Dialect, string(modes), string(quota), p.RateCentsPerMinute, p.Currency,
+		p.ConsentText, p.ConsentVersion, string(p.CheckConfig), string(p.LintConfig), nanos(t.now))
+	if err != nil {
+		return mapErr(err)
+	}
+	if p.ID, err = res.LastInsertId(); err != nil {
+		return err
+	}
+	p.CreatedAt = t.now
+	return nil
+}
+
+func findProject(ctx context.Context, t *tx, where string, args ...any) (*Project, error) {
+	return scanProject(t.QueryRowContext(ctx, `SELECT `+projectColumns+` FROM projects `+where, args...))
+}
+
+func findProjects(ctx context.Context, t *tx, rest string, args ...any) ([]*Project, error) {
+	rows, err := t.QueryContext(ctx, `SELECT `+projectColumns+` FROM projects `+rest, args...)
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	defer rows.Close()
+	var ps []*Project
+	for rows.Next() {
+		p, err := scanProject(rows)
+		if err != nil {
+			return nil, err
+		}
+		ps = append(ps, p)
+	}
+	return ps, mapErr(rows.Err())
+}
+
+func scanProject(s scanner) (*Project, error) {
+	var (
+		p                    Project
+		modes, quota         string
+		checkConfig, lintCfg string
+		created              int64
+	)
+	if err := s.Scan(&p.ID, &p.Slug, &p.Name, &p.Dialect, &modes, &quota, &p.RateCentsPerMinute,
+		&p.Currency, &p.ConsentText, &p.ConsentVersion, &checkConfig, &lintCfg, &created); err != nil {
+		return nil, mapErr(err)
+	}
+	if err := json.Unmarshal([]byte(modes), &p.Modes); err != nil {
+		return nil, fmt.Errorf("project %d modes: %w", p.ID, err)
+	}
+	if err := json.Unmarshal([]byte(quota), &p.BandQuota); err != nil {
+		return nil, fmt.Errorf("project %d band quota: %w", p.ID, err)
+	}
+	if checkConfig != "" {
+		p.CheckConfig = json.RawMessage(checkConfig)
+	}
+	if lintCfg != "" {
+		p.LintConfig = json.RawMessage(lintCfg)
+	}
+	p.CreatedAt = fromNanos(created)
+	return &p, nil
+}
