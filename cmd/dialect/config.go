@@ -18,6 +18,7 @@ import (
 type Config struct {
 	DataDir string       `mapstructure:"data_dir"`
 	Server  ServerConfig `mapstructure:"server"`
+	Limits  LimitsConfig `mapstructure:"limits"`
 	// Check holds the audio thresholds of spec/audio-checks.md.
 	Check validate.Config `mapstructure:"check"`
 	// Lint holds the transcript rules' project settings.
@@ -27,12 +28,23 @@ type Config struct {
 // ServerConfig is the HTTP side of the configuration.
 type ServerConfig struct {
 	Addr string `mapstructure:"addr"`
+	// SecureCookies marks session cookies Secure with the __Host- prefix
+	// even on plain HTTP: set it behind a TLS-terminating proxy.
+	SecureCookies bool `mapstructure:"secure_cookies"`
+}
+
+// LimitsConfig bounds what one client may do.
+type LimitsConfig struct {
+	LoginPerIPPerMinute int   `mapstructure:"login_per_ip_per_minute"`
+	UploadsPerSpeaker   int   `mapstructure:"uploads_per_speaker"`
+	MaxClipBytes        int64 `mapstructure:"max_clip_bytes"`
 }
 
 func defaultConfig() Config {
 	return Config{
 		DataDir: "./dialect-data",
 		Server:  ServerConfig{Addr: "127.0.0.1:8080"},
+		Limits:  LimitsConfig{LoginPerIPPerMinute: 10, UploadsPerSpeaker: 4, MaxClipBytes: 64 << 20},
 		Check:   validate.DefaultConfig(),
 		Lint:    transcript.DefaultConfig(),
 	}
@@ -42,6 +54,12 @@ func defaultConfig() Config {
 func (c *Config) Validate() error {
 	if c.Server.Addr == "" {
 		return errors.New("server.addr is empty")
+	}
+	if c.DataDir == "" {
+		return errors.New("data_dir is empty")
+	}
+	if c.Limits.LoginPerIPPerMinute < 1 || c.Limits.UploadsPerSpeaker < 1 || c.Limits.MaxClipBytes < 1<<10 {
+		return errors.New("limits must be positive (max_clip_bytes at least 1024)")
 	}
 	if err := c.Check.Validate(); err != nil {
 		return fmt.Errorf("check: %w", err)

@@ -82,6 +82,7 @@ func newRootCmd(st streams) *cobra.Command {
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return usageError{message: err.Error(), hint: c.CommandPath() + " --help"}
 	})
-	root.AddCommand(newCheckCmd(st), newLintCmd(st))
+	root.AddCommand(newCheckCmd(st), newLintCmd(st), newServeCmd(st), newProjectCmd(st), newUserCmd(st),
+		newTokenCmd(st), newImportCmd(st), newAuditCmd(st))
 	return root
 }

@@ -1,0 +1,121 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/dialect-corpus/dialect/corpus"
+	"github.com/dialect-corpus/dialect/recorder"
+	"github.com/dialect-corpus/dialect/server"
+)
+
+// dataFlags are the flags every command that opens the corpus takes.
+var dataFlags = map[string]string{"data_dir": "data-dir"}
+
+func newServeCmd(st streams) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the corpus server (web app and API)",
+		Long: `Run the corpus server. With no configuration it keeps its data under
+./dialect-data/, listens on 127.0.0.1:8080, creates a demo project with
+Taiwanese prompts, and prints a one-time admin sign-in link.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			cfg, err := loadConfig(cmd, map[string]string{"data_dir": "data-dir", "server.addr": "addr"})
+			if err != nil {
+				return err
+			}
+			return runServe(cmd.Context(), st, cfg, nil)
+		},
+	}
+	cmd.Flags().String("addr", "", "listen address (default 127.0.0.1:8080)")
+	cmd.Flags().String("data-dir", "", "data folder (default ./dialect-data)")
+	return cmd
+}
+
+// runServe serves until ctx ends. ready, when not nil, receives the
+// listening address and the sign-in path once the server accepts
+// connections (for tests).
+func runServe(ctx context.Context, st streams, cfg Config, ready func(addr, signin string)) error {
+	log := slog.New(slog.NewJSONHandler(st.err, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	db, err := corpus.Open(ctx, cfg.DataDir, corpus.Options{})
+	if err != nil {
+		if errors.Is(err, corpus.ErrCorrupt) {
+			return fmt.Errorf("refusing to start: %w (run dialect audit)", err)
+		}
+		return fmt.Errorf("open corpus: %w", err)
+	}
+	defer db.Close()
+	adminID, err := ensureDefaults(ctx, db, st)
+	if err != nil {
+		return err
+	}
+	rec := recorder.New(db, recorder.Options{Check: cfg.Check, Lint: cfg.Lint, MaxClipBytes: cfg.Limits.MaxClipBytes})
+	srv, err := server.New(server.Options{
+		SecureCookies:       cfg.Server.SecureCookies,
+		LoginPerIPPerMinute: cfg.Limits.LoginPerIPPerMinute,
+		UploadsPerSpeaker:   cfg.Limits.UploadsPerSpeaker,
+		MaxClipBytes:        cfg.Limits.MaxClipBytes,
+		Logger:              log,
+	}, db, rec)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", cfg.Server.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.Server.Addr, err)
+	}
+	addr := ln.Addr().String()
+	signin := srv.OneTimeSignIn(adminID, 24*time.Hour)
+	fmt.Fprintf(st.out, "dialect %s serving http://%s (data in %s)\n", version, addr, cfg.DataDir)
+	fmt.Fprintf(st.out, "one-time admin sign-in link (valid 24 h, until used): http://%s%s\n", addr, signin)
+	if ready != nil {
+		ready(addr, signin)
+	}
+	err = srv.Serve(ctx, ln)
+	fmt.Fprintln(st.out, "dialect: stopped")
+	return err
+}
+
+// ensureDefaults makes the first run work: a demo project with prompts when
+// there is no project, and an admin account (without a usable password
+// until one is set) when there is none. It returns the admin's id.
+func ensureDefaults(ctx context.Context, db *corpus.DB, st streams) (int64, error) {
+	ps, err := db.Projects(ctx)
+	if err != nil {
+		return 0, err
+	}
+	if len(ps) == 0 {
+		p := recorder.DemoProject()
+		if err := db.CreateProject(ctx, &p); err != nil {
+			return 0, fmt.Errorf("create demo project: %w", err)
+		}
+		n, err := db.AddPrompts(ctx, p.ID, recorder.DemoPrompts())
+		if err != nil {
+			return 0, fmt.Errorf("add demo prompts: %w", err)
+		}
+		fmt.Fprintf(st.out, "created demo project %q with %d prompts\n", p.Slug, n)
+	}
+	u, err := db.UserByUsername(ctx, "admin")
+	if errors.Is(err, corpus.ErrNotFound) {
+		// "!" is not a PHC string: no password opens this account until
+		// the admin sets one after the one-time sign-in.
+		u = &corpus.User{Username: "admin", Role: corpus.RoleAdmin, PasswordHash: "!"}
+		if err := db.CreateUser(ctx, u); err != nil {
+			return 0, fmt.Errorf("create admin: %w", err)
+		}
+	} else if err != nil {
+		return 0, err
+	}
+	if u.Role != corpus.RoleAdmin {
+		return 0, errors.New(`user "admin" exists but is not an admin`)
+	}
+	return u.ID, nil
+}

@@ -1,0 +1,258 @@
+package recorder
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/dialect-corpus/dialect/corpus"
+	"github.com/dialect-corpus/dialect/transcript"
+	"github.com/dialect-corpus/dialect/validate"
+)
+
+// maxTranscriptBytes bounds a transcript: a 4-hour monologue spoken at a
+// brisk 5 syllables a second is about 220 KB of Han text.
+const maxTranscriptBytes = 1 << 20
+
+func (s *Service) ingest(ctx context.Context, speaker *corpus.User, sub Submission) (*Receipt, bool, error) {
+	if speaker == nil {
+		return nil, false, corpus.ErrNotFound
+	}
+	clientID, err := checkSubmission(&sub)
+	if err != nil {
+		return nil, false, err
+	}
+	// Duplicates of one take wait for the first and then find its receipt,
+	// rather than each streaming and measuring the same bytes. CommitClip's
+	// ErrConflict stays the guard across processes.
+	unlock, err := s.locks.lock(ctx, "clip:"+strconv.FormatInt(speaker.ID, 10)+":"+clientID)
+	if err != nil {
+		return nil, false, err
+	}
+	defer unlock()
+	if r, err := s.storedReceipt(ctx, speaker.ID, clientID); err == nil {
+		return r, false, nil
+	} else if !errors.Is(err, corpus.ErrNotFound) {
+		return nil, false, err
+	}
+
+	task, err := s.db.Task(ctx, sub.TaskID)
+	if err != nil {
+		return nil, false, err
+	}
+	if task.SpeakerID != speaker.ID {
+		// Someone else's task is as good as no task: ids cannot be probed.
+		return nil, false, corpus.ErrNotFound
+	}
+	if sub.NoiseBand != task.NoiseBand {
+		return nil, false, fmt.Errorf("%w: noise_band %q does not match the task's band %q", ErrBadRequest, sub.NoiseBand, task.NoiseBand)
+	}
+	p, err := s.db.Project(ctx, task.ProjectID)
+	if err != nil {
+		return nil, false, err
+	}
+	pc, err := s.config(p)
+	if err != nil {
+		return nil, false, err
+	}
+
+	text := sub.Transcript
+	if strings.TrimSpace(text) == "" {
+		text = ""
+		if task.Mode == string(validate.ModePrompted) && task.PromptID != 0 {
+			// A prompted clip says its prompt: the page may leave the
+			// transcript out, and the prompt then stands for it.
+			prompt, err := s.db.Prompt(ctx, task.PromptID)
+			if err != nil {
+				return nil, false, fmt.Errorf("prompt of task %s: %w", task.ID, err)
+			}
+			text = prompt.Text
+		}
+	}
+
+	u, err := s.db.NewUpload()
+	if err != nil {
+		return nil, false, err
+	}
+	// Discard is safe after CommitClip: whatever happens, nothing stays in tmp/.
+	defer u.Discard()
+	if err := s.receive(u, sub.Audio); err != nil {
+		return nil, false, err
+	}
+	// The clip has been received in full: a client that hangs up now must
+	// not undo it (a cancel would roll the commit back halfway; its retry
+	// finds the receipt).
+	ctx = context.WithoutCancel(ctx)
+	rep, err := validate.WAV(u, u.Size(), validate.Options{Mode: validate.Mode(task.Mode),
+		Band: validate.Band(task.NoiseBand), Config: pc.checkConfig()})
+	if err != nil {
+		return nil, false, fmt.Errorf("check clip: %w", err)
+	}
+	if f, ok := structural(rep); ok {
+		return nil, false, &NotAudioError{Finding: f}
+	}
+
+	r := &Receipt{SHA256: u.SHA256(), Status: corpus.StatusPendingReview, Findings: []Finding{},
+		Measurements: rep.Measurements, Format: rep.Format}
+	if r.ClipID, err = newClipID(); err != nil {
+		return nil, false, err
+	}
+	for _, f := range rep.Findings {
+		r.Findings = append(r.Findings, audioFinding(f))
+	}
+	// Monologue and dialogue transcripts come later: an absent one is not
+	// linted (it would be T002). A prompted clip always has one.
+	if text != "" || task.Mode == string(validate.ModePrompted) {
+		for _, f := range pc.linter.Lint(text) {
+			r.Findings = append(r.Findings, transcriptFinding(f))
+		}
+		if fixed, _ := pc.linter.Fix(text); fixed != text {
+			r.FixedTranscript = fixed
+		}
+	}
+	for _, f := range r.Findings {
+		if f.Severity == string(validate.SeverityError) {
+			r.Status = corpus.StatusRejected
+			break
+		}
+	}
+	receipt, err := json.Marshal(r)
+	if err != nil {
+		return nil, false, fmt.Errorf("encode receipt: %w", err)
+	}
+
+	c := &corpus.Clip{ID: r.ClipID, ProjectID: task.ProjectID, SpeakerID: speaker.ID, TaskID: task.ID,
+		ClientClipID: clientID, DurationS: rep.Format.DurationS, SampleRate: rep.Format.SampleRate,
+		Channels: rep.Format.Channels, Bits: rep.Format.Bits, Mode: task.Mode, NoiseBand: task.NoiseBand,
+		Transcript: text, Status: r.Status, Receipt: receipt}
+	if err := s.db.CommitClip(ctx, c, u); err != nil {
+		if errors.Is(err, corpus.ErrConflict) {
+			// Another process stored this take first: its receipt stands.
+			if r, err := s.storedReceipt(ctx, speaker.ID, clientID); err == nil {
+				return r, false, nil
+			}
+		}
+		return nil, false, err
+	}
+	return r, true, nil
+}
+
+// checkSubmission checks the fields that need no lookup and returns the
+// client clip id in canonical form (lower case).
+func checkSubmission(sub *Submission) (string, error) {
+	id, ok := canonicalUUID(sub.ClientClipID)
+	switch {
+	case sub.ClientClipID == "":
+		return "", fmt.Errorf("%w: client_clip_id is required", ErrBadRequest)
+	case !ok:
+		return "", fmt.Errorf("%w: client_clip_id must be a UUID (8-4-4-4-12 hex digits)", ErrBadRequest)
+	case sub.TaskID == "":
+		return "", fmt.Errorf("%w: task_id is required", ErrBadRequest)
+	case sub.NoiseBand == "":
+		return "", fmt.Errorf("%w: noise_band is required", ErrBadRequest)
+	case sub.Audio == nil:
+		return "", fmt.Errorf("%w: audio is required", ErrBadRequest)
+	case len(sub.Transcript) > maxTranscriptBytes:
+		return "", fmt.Errorf("%w: transcript is longer than %d bytes", ErrBadRequest, maxTranscriptBytes)
+	case !utf8.ValidString(sub.Transcript):
+		return "", fmt.Errorf("%w: transcript is not valid UTF-8", ErrBadRequest)
+	}
+	return id, nil
+}
+
+// canonicalUUID accepts the 36-character form of a UUID, any version, in
+// either case, and returns it in lower case: the browser's
+// crypto.randomUUID() and a retry that upper-cases it are the same take.
+func canonicalUUID(s string) (string, bool) {
+	if len(s) != 36 {
+		return "", false
+	}
+	b := []byte(strings.ToLower(s))
+	for i, c := range b {
+		switch i {
+		case 8, 13, 18, 23:
+			if c != '-' {
+				return "", false
+			}
+		default:
+			if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+				return "", false
+			}
+		}
+	}
+	return string(b), true
+}
+
+// receive streams the audio into u, bounded by MaxClipBytes. The reader's
+// own error (the server's *http.MaxBytesError, a client that hung up) comes
+// back wrapped, for errors.As.
+func (s *Service) receive(u *corpus.Upload, audio io.Reader) error {
+	limit := s.opts.MaxClipBytes
+	if limit > 0 {
+		audio = io.LimitReader(audio, limit+1)
+	}
+	n, err := io.Copy(u, audio)
+	if err != nil {
+		return fmt.Errorf("receive clip: %w", err)
+	}
+	if limit > 0 && n > limit {
+		return fmt.Errorf("receive clip: %w", &http.MaxBytesError{Limit: limit})
+	}
+	return nil
+}
+
+// structural returns the first finding that means the bytes are not a WAV
+// that can be measured: A001, A006, or an A002 about the container or codec
+// (A002 "encoding_not_allowed" is about a readable file of the wrong
+// encoding, which is stored as rejected like any other failed check).
+func structural(rep *validate.Report) (validate.Finding, bool) {
+	for _, f := range rep.Findings {
+		switch {
+		case f.Rule == "A001", f.Rule == "A006", f.Rule == "A002" && f.Code != "encoding_not_allowed":
+			return f, true
+		}
+	}
+	return validate.Finding{}, false
+}
+
+func audioFinding(f validate.Finding) Finding {
+	return Finding{Rule: f.Rule, Severity: string(f.Severity), Message: f.Message, MessageZH: f.MessageZH,
+		Measured: f.Measured, Threshold: f.Threshold}
+}
+
+func transcriptFinding(f transcript.Finding) Finding {
+	return Finding{Rule: f.Rule, Severity: string(f.Severity), Message: f.Message, MessageZH: f.MessageZh,
+		Line: f.Line, Column: f.Column, Text: f.Text, Fix: f.Fix}
+}
+
+// storedReceipt returns the receipt a speaker's clip was answered with.
+func (s *Service) storedReceipt(ctx context.Context, speakerID int64, clientID string) (*Receipt, error) {
+	c, err := s.db.ClipByClientID(ctx, speakerID, clientID)
+	if err != nil {
+		return nil, err
+	}
+	var r Receipt
+	if err := json.Unmarshal(c.Receipt, &r); err != nil {
+		return nil, fmt.Errorf("clip %s: stored receipt: %w", c.ID, err)
+	}
+	return &r, nil
+}
+
+// newClipID is a clip's id and file name: 128 random bits in hex, made
+// here rather than by CommitClip because the receipt stored with the row
+// names it.
+func newClipID() (string, error) {
+	var b [16]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(b[:]), nil
+}
