@@ -270,7 +270,7 @@ func (s *Server) signIn(c *gin.Context, username, password string) (*corpus.User
 	u, err := s.db.UserByUsername(ctx, username)
 	switch {
 	case errors.Is(err, corpus.ErrNotFound):
-		CheckPassword(dummyHash, password)
+		CheckPassword(dummyHash(), password)
 		s.auth.recordFailure(username)
 		s.log.Warn("sign-in failed", "username", username, "ip", clientIP(c), "reason", "unknown user")
 		return nil, "", errBadCredentials
