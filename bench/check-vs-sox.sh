@@ -28,11 +28,19 @@ go build -o "$out/dialect" ./cmd/dialect
 cat "$out"/clips/*.wav "$out"/*.wav >/dev/null   # both sides read from the page cache
 
 bytes() { du -cb "$@" | tail -1 | cut -f1; }
-# measure NAME CMD... → sets secs and rss_kib (GNU time: elapsed, max RSS).
+# measure NAME CMD... → sets secs (median of $REPS runs) and rss_kib (the
+# largest), from GNU time. The machine is noisy: one run proves little.
+REPS=${REPS:-3}
 measure() {
   local name=$1; shift
-  /usr/bin/time -f "%e %M" -o "$out/time.txt" "$@" >/dev/null 2>"$out/$name.err" || true
-  read -r secs rss_kib < <(tail -n 1 "$out/time.txt")
+  local all=() r
+  rss_kib=0
+  for r in $(seq "$REPS"); do
+    /usr/bin/time -f "%e %M" -o "$out/time.txt" "$@" >/dev/null 2>"$out/$name.err" || true
+    read -r s m < <(tail -n 1 "$out/time.txt")
+    all+=("$s"); (( m > rss_kib )) && rss_kib=$m
+  done
+  secs=$(printf '%s\n' "${all[@]}" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
 }
 mbps() { awk -v b="$1" -v s="$2" 'BEGIN { printf "%.0f", b / 1e6 / (s > 0 ? s : 0.001) }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", (b > 0 ? b : 0.001) / (a > 0 ? a : 0.001) }'; }

@@ -279,7 +279,7 @@ func powerBin(p float64) int {
 }
 
 func levelBin(db float64) int {
-	i := int(math.Round((db - histMinDB) / histStep))
+	i := int(math.Round((db - histMinDB) * (1 / histStep)))
 	return min(max(i, 0), histBins-1)
 }
 

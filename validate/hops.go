@@ -220,7 +220,7 @@ func hopGeneric(hs *hopStats, sr sampleReader, start, end int) (mn, mx float64) 
 // far as the first non-zero sample from each side (usually one sample).
 func edgeZeros(hs *hopStats, sr sampleReader, start, end int) {
 	first := start
-	for first < end && sr.at(first) == 0 {
+	for first < end && sr.isZero(first) {
 		first++
 	}
 	if first == end {
@@ -228,11 +228,35 @@ func edgeZeros(hs *hopStats, sr sampleReader, start, end int) {
 		return
 	}
 	last := end - 1
-	for sr.at(last) == 0 {
+	for sr.isZero(last) {
 		last--
 	}
 	hs.zeroLead = int32(first - start)
 	hs.zeroTrail = int32(end - 1 - last)
+}
+
+// isZero reports whether sample i is exact digital zero, from its bytes:
+// all zero for signed integers, 0x80 for unsigned 8-bit, ±0.0 for floats.
+func (s sampleReader) isZero(i int) bool {
+	p := i*s.stride + s.off
+	b := s.data[p : p+s.f.Bits/8]
+	switch {
+	case s.f.Bits == 8:
+		return b[0] == 0x80
+	case s.f.Encoding == EncodingFloat:
+		for _, c := range b[:len(b)-1] {
+			if c != 0 {
+				return false
+			}
+		}
+		return b[len(b)-1]&0x7f == 0
+	}
+	for _, c := range b {
+		if c != 0 {
+			return false
+		}
+	}
+	return true
 }
 
 func rescanClips(hs *hopStats, sr sampleReader, start, end int) {
