@@ -26,7 +26,7 @@ const testPassword = "Tâi-uân-lâng 2026"
 
 // env is a real server on 127.0.0.1 over a real corpus in a temp dir.
 type env struct {
-	t       *testing.T
+	t       testing.TB
 	db      *corpus.DB
 	srv     *server.Server
 	ts      *httptest.Server
@@ -34,7 +34,7 @@ type env struct {
 	users   map[string]*corpus.User
 }
 
-func newEnv(t *testing.T, opts server.Options) *env {
+func newEnv(t testing.TB, opts server.Options) *env {
 	t.Helper()
 	ctx := context.Background()
 	db, err := corpus.Open(ctx, t.TempDir(), corpus.Options{})
