@@ -85,10 +85,12 @@ func (db *DB) CommitClip(ctx context.Context, c *Clip, u *Upload) (err error) {
 		return fmt.Errorf("commit clip: %w", err)
 	}
 
+	failpoint("after-temp-write")
 	// C2 1–2: the bytes are on disk before they get a name.
 	if err := u.finish(); err != nil {
 		return fmt.Errorf("commit clip: %w", err)
 	}
+	failpoint("after-fsync")
 	c.SHA256, c.Bytes = u.SHA256(), u.n
 	// Stamp the file with the commit time, so the reconciler's grace period
 	// counts from here and not from the first byte of a slow upload.
@@ -111,15 +113,24 @@ func (db *DB) CommitClip(ctx context.Context, c *Clip, u *Upload) (err error) {
 		return fmt.Errorf("commit clip: %w", mapErr(err))
 	}
 	u.gone = true
+	failpoint("after-rename")
 	if err := syncDir(db.root, clipsDir); err != nil {
 		db.removeUnlessRow(ctx, c.ID)
 		return fmt.Errorf("commit clip: sync %s: %w", clipsDir, mapErr(err))
 	}
+	failpoint("after-dir-fsync")
 	// C2 5: the row and its first decision, in one transaction.
-	if err := db.update(ctx, func(ctx context.Context, t *tx) error { return insertClip(ctx, t, c) }); err != nil {
+	if err := db.update(ctx, func(ctx context.Context, t *tx) error {
+		if err := insertClip(ctx, t, c); err != nil {
+			return err
+		}
+		failpoint("in-tx")
+		return nil
+	}); err != nil {
 		db.removeUnlessRow(ctx, c.ID)
 		return fmt.Errorf("commit clip: %w", err)
 	}
+	failpoint("after-commit")
 	return nil
 }
 

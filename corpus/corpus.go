@@ -65,6 +65,9 @@ type DB struct {
 	// outside (S-08).
 	root  *os.Root
 	clips *os.Root
+
+	// reconciled is what the reconciler did when Open ran it.
+	reconciled ReconcileReport
 }
 
 // Layout of the data directory.
@@ -146,8 +149,13 @@ func Open(ctx context.Context, dir string, opts Options) (_ *DB, err error) {
 	if rep.RowsWithoutFile > 0 {
 		return nil, fmt.Errorf("open corpus: %d clip rows without a file: %w", rep.RowsWithoutFile, ErrCorrupt)
 	}
+	db.reconciled = *rep
 	return db, nil
 }
+
+// Reconciled is what the startup reconciler did when Open ran it, for the
+// server to log (reliability.md F-13: "logs counts").
+func (db *DB) Reconciled() ReconcileReport { return db.reconciled }
 
 // openFiles creates (when create is set) and opens the directory layout.
 func (db *DB) openFiles(create bool) error {

@@ -11,7 +11,8 @@ import (
 )
 
 // Reconcile quarantines orphan clip files older than the grace period,
-// removes temp files older than 24 h and counts rows without a file
+// removes expired resumable uploads and temp files older than 24 h (but not
+// the part files of live uploads) and counts rows without a file
 // (reliability.md F-13). Ages are measured on the corpus clock against file
 // modification times; CommitClip stamps a clip file with its commit time
 // just before the rename.
@@ -91,11 +92,23 @@ func (db *DB) Reconcile(ctx context.Context) (*ReconcileReport, error) {
 		}
 	}
 
+	// Resumable uploads past their expiry go with their part files; the
+	// parts of live ones stay however long they have been idle.
+	if rep.UploadsExpired, err = db.ExpireResumable(ctx); err != nil {
+		return nil, fmt.Errorf("reconcile: %w", err)
+	}
+	live, err := db.liveParts(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("reconcile: %w", err)
+	}
 	tmp, err := db.dirNames(tmpDir)
 	if err != nil {
 		return nil, fmt.Errorf("reconcile: %w", err)
 	}
 	for _, name := range tmp {
+		if live[name] {
+			continue
+		}
 		p := path.Join(tmpDir, name)
 		fi, err := db.root.Lstat(p)
 		if errors.Is(err, fs.ErrNotExist) {

@@ -185,7 +185,8 @@ func (a *AuditReport) OK() bool {
 
 // ReconcileReport counts what the startup reconciler did.
 type ReconcileReport struct {
-	Quarantined     int `json:"quarantined"`  // orphan clip files moved to quarantine/
-	TempRemoved     int `json:"temp_removed"` // temp files older than 24 h removed
+	Quarantined     int `json:"quarantined"`     // orphan clip files moved to quarantine/
+	TempRemoved     int `json:"temp_removed"`    // temp files older than 24 h removed
+	UploadsExpired  int `json:"uploads_expired"` // resumable uploads past their expiry removed
 	RowsWithoutFile int `json:"rows_without_file"`
 }

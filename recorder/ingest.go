@@ -44,38 +44,9 @@ func (s *Service) ingest(ctx context.Context, speaker *corpus.User, sub Submissi
 		return nil, false, err
 	}
 
-	task, err := s.db.Task(ctx, sub.TaskID)
+	task, pc, text, err := s.prepare(ctx, speaker, sub.TaskID, sub.NoiseBand, sub.Transcript)
 	if err != nil {
 		return nil, false, err
-	}
-	if task.SpeakerID != speaker.ID {
-		// Someone else's task is as good as no task: ids cannot be probed.
-		return nil, false, corpus.ErrNotFound
-	}
-	if sub.NoiseBand != task.NoiseBand {
-		return nil, false, fmt.Errorf("%w: noise_band %q does not match the task's band %q", ErrBadRequest, sub.NoiseBand, task.NoiseBand)
-	}
-	p, err := s.db.Project(ctx, task.ProjectID)
-	if err != nil {
-		return nil, false, err
-	}
-	pc, err := s.config(p)
-	if err != nil {
-		return nil, false, err
-	}
-
-	text := sub.Transcript
-	if strings.TrimSpace(text) == "" {
-		text = ""
-		if task.Mode == string(validate.ModePrompted) && task.PromptID != 0 {
-			// A prompted clip says its prompt: the page may leave the
-			// transcript out, and the prompt then stands for it.
-			prompt, err := s.db.Prompt(ctx, task.PromptID)
-			if err != nil {
-				return nil, false, fmt.Errorf("prompt of task %s: %w", task.ID, err)
-			}
-			text = prompt.Text
-		}
 	}
 
 	u, err := s.db.NewUpload()
@@ -90,7 +61,55 @@ func (s *Service) ingest(ctx context.Context, speaker *corpus.User, sub Submissi
 	// The clip has been received in full: a client that hangs up now must
 	// not undo it (a cancel would roll the commit back halfway; its retry
 	// finds the receipt).
-	ctx = context.WithoutCancel(ctx)
+	return s.commit(context.WithoutCancel(ctx), speaker, task, pc, clientID, text, u)
+}
+
+// prepare looks up what a clip of taskID needs: the task (the speaker's
+// own, in the declared band), the project's settings and the transcript to
+// store (a prompted clip without one gets its prompt).
+func (s *Service) prepare(ctx context.Context, speaker *corpus.User, taskID, band, transcript string) (*corpus.Task, *projectConfig, string, error) {
+	task, err := s.db.Task(ctx, taskID)
+	if err != nil {
+		return nil, nil, "", err
+	}
+	if task.SpeakerID != speaker.ID {
+		// Someone else's task is as good as no task: ids cannot be probed.
+		return nil, nil, "", corpus.ErrNotFound
+	}
+	if band != task.NoiseBand {
+		return nil, nil, "", fmt.Errorf("%w: noise_band %q does not match the task's band %q", ErrBadRequest, band, task.NoiseBand)
+	}
+	p, err := s.db.Project(ctx, task.ProjectID)
+	if err != nil {
+		return nil, nil, "", err
+	}
+	pc, err := s.config(p)
+	if err != nil {
+		return nil, nil, "", err
+	}
+
+	text := transcript
+	if strings.TrimSpace(text) == "" {
+		text = ""
+		if task.Mode == string(validate.ModePrompted) && task.PromptID != 0 {
+			// A prompted clip says its prompt: the page may leave the
+			// transcript out, and the prompt then stands for it.
+			prompt, err := s.db.Prompt(ctx, task.PromptID)
+			if err != nil {
+				return nil, nil, "", fmt.Errorf("prompt of task %s: %w", task.ID, err)
+			}
+			text = prompt.Text
+		}
+	}
+	return task, pc, text, nil
+}
+
+// commit measures a received clip, lints its transcript and commits it
+// with its receipt (the shared end of Ingest and IngestResumable). A
+// structural failure is a *NotAudioError and stores nothing. created is
+// false when another request stored this take first.
+func (s *Service) commit(ctx context.Context, speaker *corpus.User, task *corpus.Task, pc *projectConfig,
+	clientID, text string, u *corpus.Upload) (*Receipt, bool, error) {
 	rep, err := validate.WAV(u, u.Size(), validate.Options{Mode: validate.Mode(task.Mode),
 		Band: validate.Band(task.NoiseBand), Config: pc.checkConfig()})
 	if err != nil {

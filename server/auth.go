@@ -277,7 +277,7 @@ func (s *Server) signIn(c *gin.Context, username, password string) (*corpus.User
 	case err != nil:
 		return nil, "", err
 	}
-	if !CheckPassword(u.PasswordHash, password) || u.Disabled {
+	if !checkPasswordTimed(u.PasswordHash, password) || u.Disabled {
 		s.auth.recordFailure(username)
 		s.log.Warn("sign-in failed", "username", username, "ip", clientIP(c), "reason", "wrong password or disabled")
 		return nil, "", errBadCredentials

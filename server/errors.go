@@ -62,6 +62,18 @@ func toAPIError(err error) *apiError {
 			code = "not_wav"
 		}
 		return &apiError{Status: status, Code: code, Message: na.Finding.Message, MessageZH: na.Finding.MessageZH, Finding: na.Finding}
+	case errors.Is(err, corpus.ErrUploadExpired):
+		return errf(http.StatusGone, "upload_expired", "this upload has expired; start it again", "此上傳已過期，請重新上傳")
+	case errors.Is(err, corpus.ErrUploadFinished):
+		return errf(http.StatusForbidden, "upload_finished", "this upload is already finished", "此上傳已完成")
+	case errors.Is(err, corpus.ErrOffsetMismatch):
+		return errf(http.StatusConflict, "offset_mismatch", "Upload-Offset is not where the upload stands; ask with HEAD", "Upload-Offset 與伺服器不符，請先以 HEAD 查詢")
+	case errors.Is(err, corpus.ErrChunkTooLarge):
+		return errf(http.StatusRequestEntityTooLarge, "too_large", "the chunk is larger than the upload or the per-request limit", "上傳區塊超過上傳長度或單次請求上限")
+	case errors.Is(err, corpus.ErrChecksumMismatch):
+		return errf(460, "checksum_mismatch", "the bytes do not match their declared checksum", "內容與宣告的校驗碼不符")
+	case errors.Is(err, recorder.ErrUploadIncomplete):
+		return errf(http.StatusNotFound, "upload_incomplete", "this upload has no receipt yet: it is not finished", "此上傳尚未完成，還沒有收據")
 	case errors.Is(err, corpus.ErrNotFound):
 		return errNotFound
 	case errors.Is(err, recorder.ErrConsentRequired):

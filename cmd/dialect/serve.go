@@ -45,14 +45,20 @@ Taiwanese prompts, and prints a one-time admin sign-in link.`,
 // connections (for tests).
 func runServe(ctx context.Context, st streams, cfg Config, ready func(addr, signin string)) error {
 	log := slog.New(slog.NewJSONHandler(st.err, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	opened := time.Now()
 	db, err := corpus.Open(ctx, cfg.DataDir, corpus.Options{})
 	if err != nil {
 		if errors.Is(err, corpus.ErrCorrupt) {
+			log.Error("refusing to start", "data_dir", cfg.DataDir, "err", err.Error())
 			return fmt.Errorf("refusing to start: %w (run dialect audit)", err)
 		}
 		return fmt.Errorf("open corpus: %w", err)
 	}
 	defer db.Close()
+	// F-13: the startup reconciler's counts, in the log.
+	rr := db.Reconciled()
+	log.Info("corpus opened", "data_dir", cfg.DataDir, "quarantined", rr.Quarantined, "temp_removed", rr.TempRemoved,
+		"ms", time.Since(opened).Milliseconds())
 	adminID, err := ensureDefaults(ctx, db, st)
 	if err != nil {
 		return err
