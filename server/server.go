@@ -51,6 +51,8 @@ type Server struct {
 	metrics *metrics
 	// once holds the one-time admin sign-in token (hash), if any.
 	once *onceToken
+	// tusLocks holds one lock per resumable upload (tus.go).
+	tusLocks uploadLocks
 }
 
 // New builds the server over db and rec.
@@ -179,6 +181,7 @@ func (s *Server) routes() {
 	e.POST("/signin/once", s.authn, s.allow(public), s.formOnce)
 	e.POST("/account/password", s.authn, s.allow(people), s.formPassword)
 	e.GET("/assets/*path", s.allow(public), s.assets)
+	e.GET("/record", s.authn, s.allow(speaker), s.pageRecord)
 
 	// Operations.
 	e.GET("/healthz", s.allow(public), s.healthz)
@@ -196,6 +199,12 @@ func (s *Server) routes() {
 	api.GET("/clips/:id", s.authn, s.allow(speaker), s.getClip)
 	api.GET("/clips/:id/audio", s.authn, s.allow(speaker), s.getClipAudio)
 	api.POST("/lint", s.authn, s.allow(people), s.jsonLimit, s.postLint)
+	api.OPTIONS("/uploads", s.authn, s.allow(speaker), s.tusOptions)
+	api.POST("/uploads", s.authn, s.allow(speaker), s.tus, s.tusCreate)
+	api.HEAD("/uploads/:id", s.authn, s.allow(speaker), s.tus, s.tusHead)
+	api.PATCH("/uploads/:id", s.authn, s.allow(speaker), s.tus, s.tusPatch)
+	api.DELETE("/uploads/:id", s.authn, s.allow(speaker), s.tus, s.tusDelete)
+	api.GET("/uploads/:id", s.authn, s.allow(speaker), s.getUpload)
 
 	api.GET("/admin/projects", s.authn, s.allow(admin), s.adminListProjects)
 	api.POST("/admin/projects", s.authn, s.allow(admin), s.jsonLimit, s.adminCreateProject)
