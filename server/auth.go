@@ -225,6 +225,12 @@ func (s *Server) allow(a access) gin.HandlerFunc {
 			who = vendor
 		}
 		switch {
+		case who == 0 && c.Request.Method == http.MethodGet && !strings.HasPrefix(c.Request.URL.Path, "/api/"):
+			// A person following a link to a page: to the sign-in page,
+			// not a JSON error.
+			c.Redirect(http.StatusSeeOther, "/signin")
+			c.Abort()
+			return
 		case who == 0:
 			fail(c, errUnauthenticated)
 			return

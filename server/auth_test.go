@@ -73,6 +73,10 @@ func TestRouteRoleMatrix(t *testing.T) {
 			switch {
 			case may && (r.errCode() == "unauthenticated" || (r.errCode() == "not_found" && !strings.Contains(rt.Path, ":id"))):
 				t.Errorf("%s as %s: %d %s, want access", key, role, r.status, r.body)
+			case !may && role == "anonymous" && rt.Method == "GET" && !strings.HasPrefix(rt.Path, "/api/"):
+				if r.status != http.StatusSeeOther || r.header.Get("Location") != "/signin" {
+					t.Errorf("page %s as anonymous: %d, want a redirect to /signin", key, r.status)
+				}
 			case !may && role == "anonymous" && r.status != 401:
 				t.Errorf("%s as anonymous: %d, want 401", key, r.status)
 			case !may && role != "anonymous" && r.status != 404:

@@ -51,7 +51,7 @@ func TestRecordPage(t *testing.T) {
 	if r := e.signIn("reviewer").do("GET", "/record", nil); r.status != 404 {
 		t.Errorf("GET /record as reviewer: %d, want 404", r.status)
 	}
-	if r := e.client().do("GET", "/record", nil); r.status != 401 {
-		t.Errorf("GET /record anonymous: %d, want 401", r.status)
+	if r := e.client().do("GET", "/record", nil); r.status != 303 || r.header.Get("Location") != "/signin" {
+		t.Errorf("GET /record anonymous: %d, want a redirect to /signin", r.status)
 	}
 }
