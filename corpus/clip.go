@@ -114,20 +114,9 @@ func (db *DB) CommitClip(ctx context.Context, c *Clip, u *Upload) (err error) {
 	}
 	u.gone = true
 	failpoint("after-rename")
-	if err := syncDir(db.root, clipsDir); err != nil {
-		db.removeUnlessRow(ctx, c.ID)
-		return fmt.Errorf("commit clip: sync %s: %w", clipsDir, mapErr(err))
-	}
-	failpoint("after-dir-fsync")
-	// C2 5: the row and its first decision, in one transaction.
-	if err := db.update(ctx, func(ctx context.Context, t *tx) error {
-		if err := insertClip(ctx, t, c); err != nil {
-			return err
-		}
-		failpoint("in-tx")
-		return nil
-	}); err != nil {
-		db.removeUnlessRow(ctx, c.ID)
+	// C2 4–5: fsync clips/ and commit the row, batched with concurrent
+	// commits (groupcommit.go); on failure the file is removed.
+	if err := db.commitRow(ctx, c); err != nil {
 		return fmt.Errorf("commit clip: %w", err)
 	}
 	failpoint("after-commit")

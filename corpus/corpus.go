@@ -68,6 +68,9 @@ type DB struct {
 
 	// reconciled is what the reconciler did when Open ran it.
 	reconciled ReconcileReport
+
+	// group batches clip commits (groupcommit.go).
+	group groupCommit
 }
 
 // Layout of the data directory.
