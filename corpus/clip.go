@@ -92,12 +92,8 @@ func (db *DB) CommitClip(ctx context.Context, c *Clip, u *Upload) (err error) {
 	}
 	failpoint("after-fsync")
 	c.SHA256, c.Bytes = u.SHA256(), u.n
-	// Stamp the file with the commit time, so the reconciler's grace period
-	// counts from here and not from the first byte of a slow upload.
-	now := db.Now()
-	if err := db.root.Chtimes(u.path, now, now); err != nil {
-		return fmt.Errorf("commit clip: %w", mapErr(err))
-	}
+	// The reconciler's grace period counts from the file's mtime, which is
+	// its last write: the end of the upload, just before this commit.
 	name := clipName(c.ID)
 	if callerID {
 		// os.Rename replaces silently: a caller-chosen id must not overwrite
