@@ -108,13 +108,17 @@ func (s *Server) Handler() http.Handler {
 // HTTPServer returns an http.Server with the timeouts of reliability.md C3.
 // Long uploads and downloads extend their own deadlines per request.
 func (s *Server) HTTPServer() *http.Server {
-	return &http.Server{
+	srv := &http.Server{
 		Handler:           s.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       120 * time.Second,
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 	}
+	// On shutdown, running tus PATCHes stop reading, commit what arrived
+	// and answer, so a long upload resumes from there (reliability.md C3).
+	srv.RegisterOnShutdown(s.tusLocks.stopAll)
+	return srv
 }
 
 // Serve serves on ln until ctx is cancelled, then shuts down gracefully,
@@ -182,6 +186,8 @@ func (s *Server) routes() {
 	e.POST("/account/password", s.authn, s.allow(people), s.formPassword)
 	e.GET("/assets/*path", s.allow(public), s.assets)
 	e.GET("/record", s.authn, s.allow(speaker), s.pageRecord)
+	e.GET("/review", s.authn, s.allow(reviewer), s.pageReview)
+	e.POST("/clips/:id/appeal", s.authn, s.allow(speaker), s.formAppeal)
 
 	// Operations.
 	e.GET("/healthz", s.allow(public), s.healthz)
@@ -205,9 +211,17 @@ func (s *Server) routes() {
 	api.PATCH("/uploads/:id", s.authn, s.allow(speaker), s.tus, s.tusPatch)
 	api.DELETE("/uploads/:id", s.authn, s.allow(speaker), s.tus, s.tusDelete)
 	api.GET("/uploads/:id", s.authn, s.allow(speaker), s.getUpload)
+	api.POST("/clips/:id/appeal", s.authn, s.allow(speaker), s.jsonLimit, s.postAppeal)
+	api.GET("/me/ledger", s.authn, s.allow(speaker), s.getMyLedger)
+	api.GET("/me/ledger.csv", s.authn, s.allow(speaker), s.getMyLedgerCSV)
+	api.GET("/review/next", s.authn, s.allow(reviewer), s.getReviewNext)
+	api.GET("/review/reasons", s.authn, s.allow(people), s.getReviewReasons)
+	api.POST("/review/:id", s.authn, s.allow(reviewer), s.jsonLimit, s.postReview)
+	api.GET("/review/:id/audio", s.authn, s.allow(reviewer), s.getReviewAudio)
 
 	api.GET("/admin/projects", s.authn, s.allow(admin), s.adminListProjects)
 	api.POST("/admin/projects", s.authn, s.allow(admin), s.jsonLimit, s.adminCreateProject)
 	api.POST("/admin/projects/:id/prompts", s.authn, s.allow(admin), s.jsonLimit, s.adminAddPrompts)
 	api.POST("/admin/users", s.authn, s.allow(admin), s.jsonLimit, s.adminCreateUser)
+	api.POST("/admin/clips/:id/override", s.authn, s.allow(admin), s.jsonLimit, s.adminOverride)
 }

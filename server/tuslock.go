@@ -46,6 +46,17 @@ type heldUpload struct {
 	stop  <-chan struct{}
 }
 
+// stopAll asks every running request to stop: on shutdown, a PATCH keeps
+// what it received, commits its offset and returns, so the client resumes
+// from there instead of losing up to a chunk.
+func (ls *uploadLocks) stopAll() {
+	ls.mu.Lock()
+	defer ls.mu.Unlock()
+	for _, l := range ls.m {
+		l.askStop()
+	}
+}
+
 // askStop closes the holder's stop channel, once. Called with mu held.
 func (l *uploadLock) askStop() {
 	if l.stop != nil && !l.stopClosed {
