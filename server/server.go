@@ -186,8 +186,6 @@ func (s *Server) routes() {
 	e.POST("/account/password", s.authn, s.allow(people), s.formPassword)
 	e.GET("/assets/*path", s.allow(public), s.assets)
 	e.GET("/record", s.authn, s.allow(speaker), s.pageRecord)
-	e.GET("/review", s.authn, s.allow(reviewer), s.pageReview)
-	e.POST("/clips/:id/appeal", s.authn, s.allow(speaker), s.formAppeal)
 
 	// Operations.
 	e.GET("/healthz", s.allow(public), s.healthz)
@@ -211,17 +209,9 @@ func (s *Server) routes() {
 	api.PATCH("/uploads/:id", s.authn, s.allow(speaker), s.tus, s.tusPatch)
 	api.DELETE("/uploads/:id", s.authn, s.allow(speaker), s.tus, s.tusDelete)
 	api.GET("/uploads/:id", s.authn, s.allow(speaker), s.getUpload)
-	api.POST("/clips/:id/appeal", s.authn, s.allow(speaker), s.jsonLimit, s.postAppeal)
-	api.GET("/me/ledger", s.authn, s.allow(speaker), s.getMyLedger)
-	api.GET("/me/ledger.csv", s.authn, s.allow(speaker), s.getMyLedgerCSV)
-	api.GET("/review/next", s.authn, s.allow(reviewer), s.getReviewNext)
-	api.GET("/review/reasons", s.authn, s.allow(people), s.getReviewReasons)
-	api.POST("/review/:id", s.authn, s.allow(reviewer), s.jsonLimit, s.postReview)
-	api.GET("/review/:id/audio", s.authn, s.allow(reviewer), s.getReviewAudio)
 
 	api.GET("/admin/projects", s.authn, s.allow(admin), s.adminListProjects)
 	api.POST("/admin/projects", s.authn, s.allow(admin), s.jsonLimit, s.adminCreateProject)
 	api.POST("/admin/projects/:id/prompts", s.authn, s.allow(admin), s.jsonLimit, s.adminAddPrompts)
 	api.POST("/admin/users", s.authn, s.allow(admin), s.jsonLimit, s.adminCreateUser)
-	api.POST("/admin/clips/:id/override", s.authn, s.allow(admin), s.jsonLimit, s.adminOverride)
 }
