@@ -606,7 +606,14 @@ func age(t *testing.T, dir, sub string, d time.Duration) {
 // startup reconciler did.
 func reconciled(t *testing.T, p *proc) (quarantined, tempRemoved int) {
 	t.Helper()
+	// stdout (where the address that says "ready" appears) and stderr (the
+	// log) are copied by separate goroutines: on a busy machine the log
+	// record can arrive a little after the address.
 	ls := p.logLines("corpus opened")
+	for deadline := time.Now().Add(10 * time.Second); len(ls) == 0 && time.Now().Before(deadline); {
+		time.Sleep(20 * time.Millisecond)
+		ls = p.logLines("corpus opened")
+	}
 	if len(ls) != 1 {
 		t.Fatalf("want one \"corpus opened\" log record, got %d\nstderr: %s", len(ls), p.err)
 	}
