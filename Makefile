@@ -42,7 +42,9 @@ vet:
 # fuzz runs each fuzz target for FUZZTIME; new crashers land in testdata/fuzz/.
 fuzz:
 	$(GO) test ./validate -run '^$$' -fuzz '^FuzzCheck$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 10s
-	$(GO) test ./transcript -run '^$$' -fuzz '^FuzzLint$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 10s
+	$(GO) test ./transcript -run '^$$' -fuzz '^FuzzLint$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./server -run '^$$' -fuzz '^FuzzTusHeaders$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./release -run '^$$' -fuzz '^FuzzArchiveManifest$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 10s
 
 bench:
 	$(GO) test ./validate ./transcript -run '^$$' -bench . -benchmem
