@@ -59,7 +59,10 @@ func (db *DB) Audit(ctx context.Context, verifyHashes bool) (*AuditReport, error
 		if clips, err = listAuditClips(ctx, t); err != nil {
 			return err
 		}
-		return auditDecisions(ctx, t, clips, rep)
+		if err := auditDecisions(ctx, t, clips, rep); err != nil {
+			return err
+		}
+		return auditLedger(ctx, t, rep)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("audit: %w", err)

@@ -96,6 +96,11 @@ func appendDecision(ctx context.Context, t *tx, d *Decision) error {
 	if err := appendEvent(ctx, t, d); err != nil {
 		return err
 	}
+	// The ledger entry a move into or out of accepted calls for, in this
+	// same transaction (B0 item 5, F-03).
+	if err := ledgerOnDecision(ctx, t, d); err != nil {
+		return err
+	}
 	_, err = t.ExecContext(ctx, `UPDATE clips SET status = ? WHERE id = ?`, string(d.To), d.ClipID)
 	return mapErr(err)
 }

@@ -19,6 +19,9 @@ func (p *Project) validate() error {
 	if p.ConsentVersion < 0 {
 		return fmt.Errorf("project consent version %d < 0", p.ConsentVersion)
 	}
+	if p.ReviewsRequired < 0 || p.ReviewsRequired > 3 {
+		return fmt.Errorf("project reviews required %d: want 1-3", p.ReviewsRequired)
+	}
 	for name, raw := range map[string]json.RawMessage{"check_config": p.CheckConfig, "lint_config": p.LintConfig} {
 		if len(raw) != 0 && !json.Valid(raw) {
 			return fmt.Errorf("project %s is not valid JSON", name)
@@ -77,11 +80,14 @@ func (db *DB) Projects(ctx context.Context) (ps []*Project, err error) {
 }
 
 const projectColumns = `id, slug, name, dialect, modes, band_quota, rate_cents_per_minute, currency,
-	consent_text, consent_version, check_config, lint_config, created_at`
+	consent_text, consent_version, check_config, lint_config, created_at, reviews_required`
 
 func createProject(ctx context.Context, t *tx, p *Project) error {
 	if p.ConsentVersion == 0 {
 		p.ConsentVersion = 1
+	}
+	if p.ReviewsRequired == 0 {
+		p.ReviewsRequired = 1
 	}
 	modes, err := json.Marshal(p.Modes)
 	if err != nil {
@@ -92,10 +98,10 @@ func createProject(ctx context.Context, t *tx, p *Project) error {
 		return err
 	}
 	res, err := t.ExecContext(ctx, `INSERT INTO projects (slug, name, dialect, modes, band_quota,
-		rate_cents_per_minute, currency, consent_text, consent_version, check_config, lint_config, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		rate_cents_per_minute, currency, consent_text, consent_version, check_config, lint_config, created_at,
+		reviews_required) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		p.Slug, p.Name, p.Dialect, string(modes), string(quota), p.RateCentsPerMinute, p.Currency,
-		p.ConsentText, p.ConsentVersion, string(p.CheckConfig), string(p.LintConfig), nanos(t.now))
+		p.ConsentText, p.ConsentVersion, string(p.CheckConfig), string(p.LintConfig), nanos(t.now), p.ReviewsRequired)
 	if err != nil {
 		return mapErr(err)
 	}
@@ -135,7 +141,7 @@ func scanProject(s scanner) (*Project, error) {
 		created              int64
 	)
 	if err := s.Scan(&p.ID, &p.Slug, &p.Name, &p.Dialect, &modes, &quota, &p.RateCentsPerMinute,
-		&p.Currency, &p.ConsentText, &p.ConsentVersion, &checkConfig, &lintCfg, &created); err != nil {
+		&p.Currency, &p.ConsentText, &p.ConsentVersion, &checkConfig, &lintCfg, &created, &p.ReviewsRequired); err != nil {
 		return nil, mapErr(err)
 	}
 	if err := json.Unmarshal([]byte(modes), &p.Modes); err != nil {

@@ -26,6 +26,9 @@ type Project struct {
 	CheckConfig json.RawMessage `json:"check_config,omitempty"`
 	LintConfig  json.RawMessage `json:"lint_config,omitempty"`
 	CreatedAt   time.Time       `json:"created_at"`
+	// ReviewsRequired is how many agreeing reviews decide a clip (1–3;
+	// 0 means 1). With 2, a disagreement waits for a third review.
+	ReviewsRequired int `json:"reviews_required"`
 }
 
 // Role is what a person may do.
@@ -162,7 +165,7 @@ type Decision struct {
 	CreatedAt time.Time `json:"created_at"`
 }
 
-// AuditReport is the result of the invariant audit (reliability.md B0 1–4).
+// AuditReport is the result of the invariant audit (reliability.md B0 1–5).
 type AuditReport struct {
 	IntegrityCheck   string `json:"integrity_check"` // "ok"
 	ForeignKeyErrors int    `json:"foreign_key_errors"`
@@ -175,12 +178,19 @@ type AuditReport struct {
 	Decisions        int    `json:"decisions"`
 	ChainOK          bool   `json:"chain_ok"`
 	StatusMismatches int    `json:"status_mismatches"` // clip status != last decision
+	// B0 item 5: the payment ledger.
+	LedgerEntries    int   `json:"ledger_entries"`
+	LedgerChainOK    bool  `json:"ledger_chain_ok"`
+	LedgerMismatches int   `json:"ledger_mismatches"` // clips whose entries disagree with their status
+	LedgerCents      int64 `json:"ledger_cents"`      // Σ of every entry
+	AcceptedCents    int64 `json:"accepted_cents"`    // Σ over accepted clips of duration × rate
 }
 
 // OK reports whether the audit found nothing that blocks a release.
 func (a *AuditReport) OK() bool {
 	return a.IntegrityCheck == "ok" && a.ForeignKeyErrors == 0 && a.RowsWithoutFile == 0 &&
-		a.SizeMismatches == 0 && a.SHAMismatches == 0 && a.ChainOK && a.StatusMismatches == 0
+		a.SizeMismatches == 0 && a.SHAMismatches == 0 && a.ChainOK && a.StatusMismatches == 0 &&
+		a.LedgerChainOK && a.LedgerMismatches == 0 && a.LedgerCents == a.AcceptedCents
 }
 
 // ReconcileReport counts what the startup reconciler did.

@@ -24,6 +24,7 @@ type projectRequest struct {
 	RateCentsPerMinute int64          `json:"rate_cents_per_minute"`
 	Currency           string         `json:"currency"`
 	ConsentText        string         `json:"consent_text"`
+	ReviewsRequired    int            `json:"reviews_required"` // 1–3; 0 means 1
 }
 
 var slugRE = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,63}$`)
@@ -44,7 +45,8 @@ func (s *Server) adminCreateProject(c *gin.Context) {
 		}
 	}
 	p := &corpus.Project{Name: req.Name, Slug: req.Slug, Dialect: req.Dialect, Modes: req.Modes, BandQuota: req.BandQuota,
-		RateCentsPerMinute: req.RateCentsPerMinute, Currency: req.Currency, ConsentText: req.ConsentText}
+		RateCentsPerMinute: req.RateCentsPerMinute, Currency: req.Currency, ConsentText: req.ConsentText,
+		ReviewsRequired: req.ReviewsRequired}
 	if len(p.Modes) == 0 {
 		p.Modes = []string{"prompted"}
 	}

@@ -44,6 +44,31 @@ var routeAccess = map[string]string{
 	"POST /api/v1/admin/projects":             "admin",
 	"POST /api/v1/admin/projects/:id/prompts": "admin",
 	"POST /api/v1/admin/users":                "admin",
+	"GET /review":                             "reviewer",
+	"POST /clips/:id/appeal":                  "speaker",
+	"POST /api/v1/clips/:id/appeal":           "speaker",
+	"GET /api/v1/me/ledger":                   "speaker",
+	"GET /api/v1/me/ledger.csv":               "speaker",
+	"GET /api/v1/review/next":                 "reviewer",
+	"GET /api/v1/review/reasons":              "speaker reviewer admin",
+	"POST /api/v1/review/:id":                 "reviewer",
+	"GET /api/v1/review/:id/audio":            "reviewer",
+	"POST /api/v1/admin/clips/:id/override":   "admin",
+	"GET /stats":                              "admin",
+	"POST /stats/releases":                    "admin",
+	"POST /api/v1/admin/releases":             "admin",
+	"GET /api/v1/releases":                    "vendor admin",
+	"GET /api/v1/releases/:id/download":       "vendor admin",
+
+	// Transcription (issue 7): transcribe.May decides per clip.
+	"GET /transcribe/:id":                       "speaker reviewer admin",
+	"GET /api/v1/clips/:id/segments/proposed":   "speaker reviewer admin",
+	"GET /api/v1/clips/:id/peaks":               "speaker reviewer admin",
+	"GET /api/v1/clips/:id/transcription/audio": "speaker reviewer admin",
+	"GET /api/v1/clips/:id/transcription/draft": "speaker reviewer admin",
+	"PUT /api/v1/clips/:id/transcription/draft": "speaker reviewer admin",
+	"GET /api/v1/clips/:id/transcription":       "speaker reviewer admin",
+	"POST /api/v1/clips/:id/transcription":      "speaker reviewer admin",
 }
 
 // TestRouteRoleMatrix calls every route as anonymous and as each role.

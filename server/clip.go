@@ -147,6 +147,8 @@ func (d *deadlineReader) Close() error { return d.r.Close() }
 type clipView struct {
 	*corpus.Clip
 	Receipt *recorder.Receipt `json:"receipt"`
+	// Decisions is the clip's decision history with reasons (review.go).
+	Decisions []decisionView `json:"decisions,omitempty"`
 }
 
 func viewClip(cl *corpus.Clip) clipView {
@@ -171,6 +173,7 @@ func (s *Server) listClips(c *gin.Context) {
 	for i, cl := range clips {
 		out[i] = viewClip(cl)
 	}
+	s.addHistory(c.Request.Context(), out)
 	c.JSON(http.StatusOK, gin.H{"clips": out})
 }
 
@@ -190,7 +193,9 @@ func (s *Server) getClip(c *gin.Context) {
 	if !ok {
 		return
 	}
-	c.JSON(http.StatusOK, viewClip(cl))
+	v := []clipView{viewClip(cl)}
+	s.addHistory(c.Request.Context(), v)
+	c.JSON(http.StatusOK, v[0])
 }
 
 // getClipAudio serves a speaker's own clip for playback: exact type,

@@ -8,6 +8,7 @@ import (
 
 	"github.com/dialect-corpus/dialect/corpus"
 	"github.com/dialect-corpus/dialect/recorder"
+	"github.com/dialect-corpus/dialect/transcribe"
 )
 
 // apiError is an error with its HTTP status and a stable code, in both
@@ -47,6 +48,7 @@ func toAPIError(err error) *apiError {
 	var ae *apiError
 	var mbe *http.MaxBytesError
 	var na *recorder.NotAudioError
+	var lintErr *transcribe.LintError
 	switch {
 	case errors.As(err, &ae):
 		return ae
@@ -74,6 +76,27 @@ func toAPIError(err error) *apiError {
 		return errf(460, "checksum_mismatch", "the bytes do not match their declared checksum", "內容與宣告的校驗碼不符")
 	case errors.Is(err, recorder.ErrUploadIncomplete):
 		return errf(http.StatusNotFound, "upload_incomplete", "this upload has no receipt yet: it is not finished", "此上傳尚未完成，還沒有收據")
+	case errors.Is(err, corpus.ErrNotReviewable):
+		return errf(http.StatusConflict, "not_reviewable", "this clip is not waiting for review", "此錄音目前不在待審核狀態")
+	case errors.Is(err, corpus.ErrAlreadyReviewed):
+		return errf(http.StatusConflict, "already_reviewed", "you have already reviewed this clip", "您已審核過此錄音")
+	case errors.Is(err, corpus.ErrClaimed):
+		return errf(http.StatusConflict, "claimed", "another reviewer is reviewing this clip; take the next one", "另一位審核者正在審核此錄音，請審核下一筆")
+	case errors.Is(err, corpus.ErrNotAppealable):
+		return errf(http.StatusConflict, "not_appealable", "only a rejection by review can be appealed, and only once", "只有審核未通過的錄音可以申訴，且僅限一次")
+	case errors.As(err, &lintErr):
+		return &apiError{Status: http.StatusUnprocessableEntity, Code: "transcript_errors", Message: "some segments have transcript errors; fix them and submit again",
+			MessageZH: "部分段落的逐字稿有錯誤，請修正後再送出", Finding: lintErr.Findings}
+	case errors.Is(err, transcribe.ErrEmpty):
+		return errf(http.StatusUnprocessableEntity, "empty_transcription", "there is nothing to submit: add segments with text", "沒有可送出的內容：請加入有文字的段落")
+	case errors.Is(err, transcribe.ErrTooLong):
+		return errf(http.StatusRequestEntityTooLarge, "too_large", "the transcription is longer than 1 MiB", "逐字稿超過 1 MiB")
+	case errors.Is(err, transcribe.ErrUnsupported):
+		return errf(http.StatusUnprocessableEntity, "unsupported_audio", "only 16-bit PCM recordings can be transcribed here", "此處只能為 16 位元 PCM 錄音製作逐字稿")
+	case errors.Is(err, corpus.ErrStaleDraft):
+		return errf(http.StatusConflict, "stale_draft", "the draft was changed elsewhere since you loaded it; reload it", "草稿已在別處更新，請重新載入")
+	case errors.Is(err, corpus.ErrNotTranscribable):
+		return errf(http.StatusConflict, "not_transcribable", "this recording cannot be transcribed (rejected, or not a monologue or dialogue)", "此錄音無法製作逐字稿（未通過，或不是自由講或對話）")
 	case errors.Is(err, corpus.ErrNotFound):
 		return errNotFound
 	case errors.Is(err, recorder.ErrConsentRequired):
@@ -82,6 +105,8 @@ func toAPIError(err error) *apiError {
 		return errf(http.StatusConflict, "no_tasks", "this project has nothing to record yet", "本計畫目前沒有可錄製的項目")
 	case errors.Is(err, recorder.ErrBadRequest):
 		return errf(http.StatusBadRequest, "bad_request", err.Error(), "請求內容有誤："+err.Error())
+	case errors.Is(err, corpus.ErrEmptyRelease):
+		return errf(http.StatusConflict, "empty_release", "the project has no accepted clips from speakers with current consent", "本計畫尚無已通過審核、且講者同意書有效的錄音")
 	case errors.Is(err, corpus.ErrInvalid):
 		return errf(http.StatusBadRequest, "invalid", err.Error(), "資料格式不正確："+err.Error())
 	case errors.Is(err, corpus.ErrConflict):

@@ -16,11 +16,14 @@ import (
 func parsePages() (*template.Template, error) {
 	funcs := template.FuncMap{
 		"statusZH": func(s corpus.ClipStatus) string {
-			return map[corpus.ClipStatus]string{corpus.StatusPendingReview: "已收到，等待審核", corpus.StatusRejected: "未通過自動檢查", corpus.StatusAccepted: "已通過審核"}[s]
+			return map[corpus.ClipStatus]string{corpus.StatusPendingReview: "已收到，等待審核", corpus.StatusRejected: "未通過", corpus.StatusAccepted: "已通過審核"}[s]
 		},
 		"statusEN": func(s corpus.ClipStatus) string {
-			return map[corpus.ClipStatus]string{corpus.StatusPendingReview: "received, waiting for review", corpus.StatusRejected: "rejected by the automatic checks", corpus.StatusAccepted: "accepted"}[s]
+			return map[corpus.ClipStatus]string{corpus.StatusPendingReview: "received, waiting for review", corpus.StatusRejected: "rejected", corpus.StatusAccepted: "accepted"}[s]
 		},
+		// deref and historyOf serve review_history.html.
+		"deref":     func(p *float64) float64 { return *p },
+		"historyOf": func(v clipView, csrf string) historyArgs { return historyArgs{Clip: v, CSRF: csrf} },
 		"bandZH": func(b string) string {
 			return map[string]string{"low": "低噪音", "medium": "中噪音", "high": "高噪音"}[b]
 		},
@@ -42,6 +45,8 @@ type pageData struct {
 	Clips      []clipView
 	Projects   []*corpus.Project
 	UserCounts map[int64]int
+	// Ledger is the speaker's balance (ledger.go).
+	Ledger *ledgerSummary
 }
 
 func (s *Server) render(c *gin.Context, status int, name string, d pageData) {
@@ -81,6 +86,10 @@ func (s *Server) pageHome(c *gin.Context) {
 		}
 		for _, cl := range clips {
 			d.Clips = append(d.Clips, viewClip(cl))
+		}
+		s.addHistory(ctx, d.Clips)
+		if l, err := s.db.SpeakerLedger(ctx, u.ID); err == nil {
+			d.Ledger = summarizeLedger(l)
 		}
 	case corpus.RoleAdmin:
 		d.Admin = true

@@ -123,6 +123,8 @@ type projectFile struct {
 	ConsentText        string         `yaml:"consent_text"`
 	Check              map[string]any `yaml:"check"`
 	Lint               map[string]any `yaml:"lint"`
+	// ReviewsRequired: agreeing reviews that decide a clip (1–3, default 1).
+	ReviewsRequired int `yaml:"reviews_required"`
 }
 
 func decodeProjectYAML(b []byte, p *corpus.Project) error {
@@ -154,6 +156,9 @@ func decodeProjectYAML(b []byte, p *corpus.Project) error {
 		p.Currency = f.Currency
 	}
 	p.ConsentText = f.ConsentText
+	if f.ReviewsRequired != 0 {
+		p.ReviewsRequired = f.ReviewsRequired
+	}
 	var err error
 	if f.Check != nil {
 		if p.CheckConfig, err = json.Marshal(f.Check); err != nil {

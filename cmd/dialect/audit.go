@@ -20,12 +20,14 @@ func newAuditCmd(st streams) *cobra.Command {
 	var fl auditFlags
 	cmd := &cobra.Command{
 		Use:   "audit [flags]",
-		Short: "Audit the corpus: database integrity, clip files, decision hash chain",
-		Long: `Run the invariant audit (reliability.md B0 1-4) on the corpus in the data
+		Short: "Audit the corpus: database integrity, clip files, decision and ledger hash chains",
+		Long: `Run the invariant audit (reliability.md B0 1-5) on the corpus in the data
 directory: SQLite integrity and foreign keys, every clip row has its file at
 the recorded size (and SHA-256 with --verify-hashes), orphan clip files and
 temp files, the decision hash chain end to end, and each clip's status
-against its last decision.
+against its last decision; the payment ledger's hash chain, exactly one
+earning per accepted clip and none for others, and the ledger's sum against
+the accepted clips' duration times rate (B0 item 5).
 
 The audit only reads: it may run beside a live server, and it runs on a
 corpus the server refuses to open. Exit status: 0 when nothing blocks a
@@ -96,6 +98,11 @@ func printAuditText(w io.Writer, rep *corpus.AuditReport, verified bool) error {
 		{"decisions", rep.Decisions},
 		{"chain ok", rep.ChainOK},
 		{"status mismatches", rep.StatusMismatches},
+		{"ledger entries", rep.LedgerEntries},
+		{"ledger chain ok", rep.LedgerChainOK},
+		{"ledger mismatches", rep.LedgerMismatches},
+		{"ledger cents", rep.LedgerCents},
+		{"accepted cents", rep.AcceptedCents},
 	} {
 		fmt.Fprintf(tw, "%s:\t%v\n", l[0], l[1])
 	}

@@ -83,6 +83,6 @@ func newRootCmd(st streams) *cobra.Command {
 		return usageError{message: err.Error(), hint: c.CommandPath() + " --help"}
 	})
 	root.AddCommand(newCheckCmd(st), newLintCmd(st), newServeCmd(st), newProjectCmd(st), newUserCmd(st),
-		newTokenCmd(st), newImportCmd(st), newAuditCmd(st))
+		newTokenCmd(st), newImportCmd(st), newAuditCmd(st), newReleaseCmd(st), newExportCmd(st))
 	return root
 }

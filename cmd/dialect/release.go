@@ -1,0 +1,115 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/dialect-corpus/dialect/corpus"
+)
+
+// newReleaseCmd is `dialect release create|list`.
+func newReleaseCmd(st streams) *cobra.Command {
+	cmd := &cobra.Command{Use: "release", Short: "Freeze accepted clips into immutable releases, and list them"}
+	addDataDir(cmd)
+	var project string
+	create := &cobra.Command{
+		Use:   "create --project SLUG",
+		Short: "Freeze the project's accepted clips from consenting speakers into a new release; print its id",
+		Long: `Freeze every accepted clip of the project whose speaker has accepted the
+project's current consent version into a new, published release. A published
+release never changes: clips accepted later go into the next release, and a
+speaker who withdraws consent is left out of every later one. Vendors download
+it with GET /api/v1/releases/{id}/download?format=kaldi|hf|nemo|cv; the same
+bytes come from 'dialect export'.`,
+		Example: "  dialect release create --project tainan-2026",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if project == "" {
+				return usageError{message: "release create needs --project", hint: "dialect release create --project SLUG (see dialect project list)"}
+			}
+			cfg, err := loadConfig(cmd, dataFlags)
+			if err != nil {
+				return err
+			}
+			db, err := corpus.Open(cmd.Context(), cfg.DataDir, corpus.Options{})
+			if err != nil {
+				return fmt.Errorf("open corpus %s: %w", cfg.DataDir, err)
+			}
+			defer db.Close()
+			p, err := db.ProjectBySlug(cmd.Context(), project)
+			if err != nil {
+				return usageError{message: fmt.Sprintf("no project %q", project), hint: "dialect project list"}
+			}
+			check, err := json.Marshal(cfg.Check)
+			if err != nil {
+				return err
+			}
+			lint, err := json.Marshal(cfg.Lint)
+			if err != nil {
+				return err
+			}
+			r, err := db.CreateRelease(cmd.Context(), p.ID, corpus.ReleaseOptions{CheckConfig: check, LintConfig: lint})
+			if errors.Is(err, corpus.ErrEmptyRelease) {
+				return usageError{message: fmt.Sprintf("project %q has no accepted clips from speakers with current consent", project),
+					hint: "review clips first; see dialect release list"}
+			}
+			if err != nil {
+				return err
+			}
+			fmt.Fprintln(st.out, r.ID)
+			fmt.Fprintf(st.err, "release %d of %s: %d clips, %d speakers, %.2f h, manifest %s\n",
+				r.Number, p.Slug, r.Clips, r.Speakers, r.Hours, r.ManifestSHA256)
+			return nil
+		},
+	}
+	create.Flags().StringVar(&project, "project", "", "project slug")
+
+	var listProject string
+	list := &cobra.Command{
+		Use:   "list [--project SLUG]",
+		Short: "List published releases: id, project, number, clips, speakers, hours, created, manifest SHA-256",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			db, err := openCorpus(cmd)
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			var pid int64
+			if listProject != "" {
+				p, err := db.ProjectBySlug(cmd.Context(), listProject)
+				if err != nil {
+					return usageError{message: fmt.Sprintf("no project %q", listProject), hint: "dialect project list"}
+				}
+				pid = p.ID
+			}
+			ps, err := db.Projects(cmd.Context())
+			if err != nil {
+				return err
+			}
+			slugs := map[int64]string{}
+			for _, p := range ps {
+				slugs[p.ID] = p.Slug
+			}
+			rs, err := db.Releases(cmd.Context(), pid)
+			if err != nil {
+				return err
+			}
+			tw := tabwriter.NewWriter(st.out, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "ID\tPROJECT\tNUMBER\tCLIPS\tSPEAKERS\tHOURS\tCREATED\tMANIFEST")
+			for _, r := range rs {
+				fmt.Fprintf(tw, "%d\t%s\t%d\t%d\t%d\t%.2f\t%s\t%s\n", r.ID, slugs[r.ProjectID], r.Number, r.Clips, r.Speakers,
+					r.Hours, r.CreatedAt.Format(time.RFC3339), r.ManifestSHA256)
+			}
+			return tw.Flush()
+		},
+	}
+	list.Flags().StringVar(&listProject, "project", "", "only this project's releases")
+	cmd.AddCommand(create, list)
+	return cmd
+}
