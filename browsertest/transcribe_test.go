@@ -23,6 +23,7 @@ import (
 	"github.com/chromedp/chromedp/kb"
 
 	"github.com/dialect-corpus/dialect/corpus"
+	"github.com/dialect-corpus/dialect/release/releasetest"
 	"github.com/dialect-corpus/dialect/validate/wavtest"
 )
 
@@ -142,7 +143,8 @@ func key(k string) chromedp.Action[chromedp.Void] { return chromedp.KeyEvent(k) 
 // the page proposes segments at its pauses (boundaries within 0.1 s of the
 // speech), they are accepted, a 、 typed is flagged in place with both
 // messages, F2 fixes it, a reload comes back to the same segment and
-// cursor, and the transcription is submitted.
+// cursor, the transcription is submitted, and once accepted its segments
+// are in a release's Kaldi directory.
 func TestTranscribeWorkspace(t *testing.T) {
 	e := newEnv(t, "monologue")
 	stretches := [][2]float64{{1, 12}, {15, 9}, {26.5, 14}, {43, 10}, {55.5, 13}, {71, 8}, {81.5, 15}, {99, 9}, {110.5, 7}}
@@ -221,6 +223,34 @@ func TestTranscribeWorkspace(t *testing.T) {
 	tr, err := e.db.LatestTranscription(context.Background(), id)
 	if err != nil || len(tr.Segments) != len(truth) || !tr.Applied {
 		t.Fatalf("transcription %+v %v", tr, err)
+	}
+
+	// Accepted, the clip's segments are in the next release's Kaldi
+	// directory, one utterance each, with the submitted texts.
+	if err := e.db.AppendDecision(context.Background(), &corpus.Decision{ClipID: id, To: corpus.StatusAccepted, Reason: "ok"}); err != nil {
+		t.Fatal(err)
+	}
+	rel, err := e.db.CreateRelease(context.Background(), cl.ProjectID, corpus.ReleaseOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	af, err := e.db.ReleaseArchive(context.Background(), rel.ID, "kaldi")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer af.Close()
+	a, err := releasetest.Verify(af, "kaldi")
+	if err != nil {
+		t.Fatalf("release archive: %v", err)
+	}
+	var n int
+	for _, l := range strings.Split(string(a.Files["segments"]), "\n") {
+		if strings.Contains(l, "-"+id+"-1-") {
+			n++
+		}
+	}
+	if n != len(truth) || !strings.Contains(string(a.Files["text"]), "-"+id+"-1-00001 我，你\n") {
+		t.Fatalf("release's Kaldi segments of %s: %d, want %d; text:\n%s", id, n, len(truth), a.Files["text"])
 	}
 	e.audit()
 }

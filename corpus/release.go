@@ -73,6 +73,10 @@ type ReleaseClip struct {
 	DialectRegion string  `json:"dialect_region"`
 	AgeBand       string  `json:"age_band"`
 	Gender        string  `json:"gender"`
+	// TranscriptionID is the transcription whose segments the release
+	// carries (0: none): the newest applied one whose text was the clip's
+	// transcript when the clip was frozen (0006_release_segments.sql).
+	TranscriptionID int64 `json:"-"`
 }
 
 // ErrEmptyRelease: the project has no accepted clip from a consenting
@@ -235,8 +239,12 @@ func (db *DB) copyReleaseClips(ctx context.Context, r *Release, key []byte) erro
 	for {
 		n := 0
 		err := db.update(ctx, func(ctx context.Context, t *tx) error {
+			// The transcription is read in the transaction that reads the
+			// transcript, so the segments frozen agree with it.
 			rows, err := t.QueryContext(ctx, `SELECT c.id, c.speaker_id, c.sha256, c.bytes, c.duration_s, c.sample_rate,
-				c.channels, c.bits, c.mode, c.noise_band, c.transcript, u.dialect_region, u.age_band, u.gender
+				c.channels, c.bits, c.mode, c.noise_band, c.transcript, u.dialect_region, u.age_band, u.gender,
+				(SELECT COALESCE(MAX(tr.id), 0) FROM transcriptions tr
+				  WHERE tr.clip_id = c.id AND tr.applied = 1 AND tr.text = c.transcript)
 				FROM clips c JOIN users u ON u.id = c.speaker_id
 				WHERE c.project_id = ? AND c.status = 'accepted' AND c.id > ?
 				  AND u.consent_version >= ? AND u.consent_version > 0
@@ -250,7 +258,7 @@ func (db *DB) copyReleaseClips(ctx context.Context, r *Release, key []byte) erro
 				var c ReleaseClip
 				var speaker int64
 				if err := rows.Scan(&c.ClipID, &speaker, &c.SHA256, &c.Bytes, &c.DurationS, &c.SampleRate, &c.Channels,
-					&c.Bits, &c.Mode, &c.NoiseBand, &c.Transcript, &c.DialectRegion, &c.AgeBand, &c.Gender); err != nil {
+					&c.Bits, &c.Mode, &c.NoiseBand, &c.Transcript, &c.DialectRegion, &c.AgeBand, &c.Gender, &c.TranscriptionID); err != nil {
 					rows.Close()
 					return mapErr(err)
 				}
@@ -268,10 +276,10 @@ func (db *DB) copyReleaseClips(ctx context.Context, r *Release, key []byte) erro
 					names[speakers[i]] = name
 				}
 				if _, err := t.ExecContext(ctx, `INSERT INTO release_clips (release_id, clip_id, speaker, sha256, bytes,
-					duration_s, sample_rate, channels, bits, mode, noise_band, transcript, dialect_region, age_band, gender)
-					VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+					duration_s, sample_rate, channels, bits, mode, noise_band, transcript, dialect_region, age_band, gender,
+					transcription_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 					r.ID, c.ClipID, name, c.SHA256, c.Bytes, c.DurationS, c.SampleRate, c.Channels, c.Bits, c.Mode,
-					c.NoiseBand, c.Transcript, c.DialectRegion, c.AgeBand, c.Gender); err != nil {
+					c.NoiseBand, c.Transcript, c.DialectRegion, c.AgeBand, c.Gender, nullInt64(c.TranscriptionID)); err != nil {
 					return mapErr(err)
 				}
 				after = c.ClipID
@@ -363,7 +371,7 @@ func (db *DB) ReleaseClips(ctx context.Context, releaseID int64, after string, l
 	limit = min(max(limit, 1), 5000)
 	err = db.view(ctx, func(t *tx) error {
 		rows, err := t.QueryContext(ctx, `SELECT clip_id, speaker, sha256, bytes, duration_s, sample_rate, channels, bits,
-			mode, noise_band, transcript, dialect_region, age_band, gender FROM release_clips
+			mode, noise_band, transcript, dialect_region, age_band, gender, COALESCE(transcription_id, 0) FROM release_clips
 			WHERE release_id = ? AND clip_id > ? ORDER BY clip_id LIMIT ?`, releaseID, after, limit)
 		if err != nil {
 			return mapErr(err)
@@ -372,7 +380,7 @@ func (db *DB) ReleaseClips(ctx context.Context, releaseID int64, after string, l
 		for rows.Next() {
 			var c ReleaseClip
 			if err := rows.Scan(&c.ClipID, &c.Speaker, &c.SHA256, &c.Bytes, &c.DurationS, &c.SampleRate, &c.Channels,
-				&c.Bits, &c.Mode, &c.NoiseBand, &c.Transcript, &c.DialectRegion, &c.AgeBand, &c.Gender); err != nil {
+				&c.Bits, &c.Mode, &c.NoiseBand, &c.Transcript, &c.DialectRegion, &c.AgeBand, &c.Gender, &c.TranscriptionID); err != nil {
 				return mapErr(err)
 			}
 			cs = append(cs, c)

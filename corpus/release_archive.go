@@ -30,9 +30,10 @@ import (
 // SHA-256 match the row (the hash is checked once per process).
 //
 // The archive's bytes depend only on what CreateRelease froze (the clips'
-// rows in release_clips, the release row) and on the clip files, whose
-// SHA-256 every build checks: a rebuild gives the same bytes, and a rebuild
-// that would not is refused.
+// rows in release_clips, the release row), on the transcriptions those rows
+// name (append-only: triggers refuse updates and deletes) and on the clip
+// files, whose SHA-256 every build checks: a rebuild gives the same bytes,
+// and a rebuild that would not is refused.
 
 const releasesDir = "releases"
 
@@ -260,7 +261,17 @@ func nullless(b json.RawMessage) []byte {
 	return b
 }
 
-// releaseSource feeds release.Write from release_clips and clips/.
+// releaseSource feeds release.Write from release_clips, transcriptions and
+// clips/.
+//
+// A transcribed clip's segments come from the transcription its
+// release_clips row names (ReleaseClip.TranscriptionID), chosen when the
+// clip was frozen, not from the newest transcription at the release's
+// CreatedAt: the clock may be set back (a later transcription would then
+// look older than the release), and a transcription applied between the
+// release row and the copy of its clip would give segments that disagree
+// with the frozen transcript. Each reads it in a read transaction of its
+// own, after eachReleaseClip's page transaction has ended.
 type releaseSource struct {
 	db *DB
 	id int64
@@ -268,9 +279,22 @@ type releaseSource struct {
 
 func (s *releaseSource) Each(ctx context.Context, fn func(release.Utterance) error) error {
 	return s.db.eachReleaseClip(ctx, s.id, func(c *ReleaseClip) error {
-		return fn(release.Utterance{ClipID: c.ClipID, Speaker: c.Speaker, Transcript: c.Transcript, DurationS: c.DurationS,
+		u := release.Utterance{ClipID: c.ClipID, Speaker: c.Speaker, Transcript: c.Transcript, DurationS: c.DurationS,
 			SampleRate: c.SampleRate, Channels: c.Channels, Bits: c.Bits, Mode: c.Mode, NoiseBand: c.NoiseBand,
-			DialectRegion: c.DialectRegion, AgeBand: c.AgeBand, Gender: c.Gender, SHA256: c.SHA256, Bytes: c.Bytes})
+			DialectRegion: c.DialectRegion, AgeBand: c.AgeBand, Gender: c.Gender, SHA256: c.SHA256, Bytes: c.Bytes}
+		if c.TranscriptionID != 0 {
+			tr, err := s.db.transcription(ctx, c.TranscriptionID)
+			if err != nil {
+				return fmt.Errorf("release %d clip %s: transcription %d: %w", s.id, c.ClipID, c.TranscriptionID, err)
+			}
+			if tr.ClipID != c.ClipID {
+				return fmt.Errorf("release %d clip %s: transcription %d is of clip %s: %w", s.id, c.ClipID, tr.ID, tr.ClipID, ErrCorrupt)
+			}
+			for _, seg := range tr.Segments {
+				u.Segments = append(u.Segments, release.Segment{Start: seg.Start, End: seg.End, Channel: seg.Channel, Text: seg.Text})
+			}
+		}
+		return fn(u)
 	})
 }
 

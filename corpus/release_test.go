@@ -160,7 +160,7 @@ func TestDB_CreateRelease(t *testing.T) {
 			fmt.Sprintf(`DELETE FROM releases WHERE id = %d`, first.ID),
 			fmt.Sprintf(`UPDATE release_clips SET transcript = 'x' WHERE release_id = %d`, first.ID),
 			fmt.Sprintf(`DELETE FROM release_clips WHERE release_id = %d`, first.ID),
-			fmt.Sprintf(`INSERT INTO release_clips SELECT %d, clip_id, speaker, sha256, bytes, duration_s, sample_rate, channels, bits, mode, noise_band, transcript, dialect_region, age_band, gender FROM release_clips WHERE release_id = %d`, first.ID, r2.ID),
+			fmt.Sprintf(`INSERT INTO release_clips SELECT %d, clip_id, speaker, sha256, bytes, duration_s, sample_rate, channels, bits, mode, noise_band, transcript, dialect_region, age_band, gender, transcription_id FROM release_clips WHERE release_id = %d`, first.ID, r2.ID),
 		} {
 			if _, err := raw.Exec(q); err == nil || !strings.Contains(err.Error(), "immutable") {
 				t.Errorf("%s: err = %v, want immutable", q, err)

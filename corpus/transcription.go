@@ -257,9 +257,17 @@ func (db *DB) LatestTranscription(ctx context.Context, clipID string) (*Transcri
 		FROM transcriptions WHERE clip_id = ? ORDER BY id DESC LIMIT 1`, clipID))
 }
 
+// transcription returns a transcription by id; ErrNotFound when there is
+// none.
+func (db *DB) transcription(ctx context.Context, id int64) (*Transcription, error) {
+	return scanTranscription(db.r.QueryRowContext(ctx, `SELECT `+transcriptionColumns+`
+		FROM transcriptions WHERE id = ?`, id))
+}
+
 // AppliedTranscriptionAt returns the newest applied transcription of the
-// clip submitted at or before at: the one a release made at that time
-// carries (transcriptions are append-only, so the answer never changes).
+// clip submitted at or before at (by the corpus clock). Releases do not
+// use it: they freeze the transcription's id with the clip
+// (ReleaseClip.TranscriptionID), which a clock set back cannot fool.
 // ErrNotFound when there is none.
 func (db *DB) AppliedTranscriptionAt(ctx context.Context, clipID string, at time.Time) (*Transcription, error) {
 	if !validID(clipID) {

@@ -35,6 +35,26 @@ var layoutNotes = map[Format]string{
 		"locale (the project's dialect tag) and segment (empty), and `clip_durations.tsv` (clip, duration[ms]).",
 }
 
+// segmentNotes describe the files of a release with transcribed
+// recordings (Utterance.Segments). They are added only to such a release,
+// so the archives of every other release keep their bytes.
+const (
+	kaldiSegmentNotes = "This release has transcribed recordings, so the Kaldi directory is segmented: `wav.scp` is keyed by " +
+		"recording, and `segments` (`<utt> <recording> <start> <end>`, seconds) cuts the utterances out of the recordings. " +
+		"A transcribed recording's utterances are its segments, with ids `<recording>-<channel>-<n>` (channel and n from 1, " +
+		"in time order); a recording of more than one channel is one Kaldi recording per channel, `<recording>-<channel>`, " +
+		"whose `wav.scp` line extracts the channel with `sox … remix <channel> |`. Every other clip is one utterance spanning " +
+		"its whole file, with the recording's id. `text`, `utt2spk`, `spk2utt`, `utt2dur`, `utt2dialect` and `utt2noise` are " +
+		"keyed by utterance (segment), and `reco2dur` gives each recording's length; the directory passes Kaldi's " +
+		"`utils/validate_data_dir.sh --no-feats`."
+	segmentFileNotes = "Transcribed monologues and dialogues also come time-aligned, in every format of the release: " +
+		"`textgrid/<utt>.TextGrid` is a Praat TextGrid (long text format, UTF-8) with one interval tier per channel, named " +
+		"`channel N`, and `srt/<utt>.srt` the same segments as SubRip subtitles in time order (overlapping speech of a dialogue " +
+		"shares one cue, a line per segment). Times are in whole milliseconds. `dialect lint` reads both files back with the " +
+		"project's transcript rules. In the index files of the Hugging Face, NeMo and Common Voice layouts a transcribed " +
+		"recording is one row, whose transcript is its segments' texts in time order on one line."
+)
+
 // datasheet is README.md: what is in the release, who is in it, how it was
 // checked, and how to read and verify it (after Gebru et al., "Datasheets
 // for Datasets"). Text that came from people (project name, profile
@@ -131,6 +151,12 @@ func datasheet(f Format, m *Meta, utts []*Utterance) []byte {
 	}
 
 	p("## Files\n\n%s\n\n", layoutNotes[f])
+	if segmented(utts) {
+		if f == Kaldi {
+			p("%s\n\n", kaldiSegmentNotes)
+		}
+		p("%s\n\n", segmentFileNotes)
+	}
 	p("`speakers.tsv`: speaker_id, dialect_region, age_band, gender, utterances, duration_s.\n\n")
 	p("Audio is the WAV exactly as recorded and checked (its SHA-256 was recorded on upload). " +
 		"CSV and TSV cells are on one line (tabs and line breaks become spaces), and a cell that would start with `=`, `+`, `-` or `@` " +

@@ -33,6 +33,9 @@ func indexFiles(f Format, audioDir string, m *Meta, utts []*Utterance) map[strin
 // same two-column form. The second column of utt2* files is one token:
 // whitespace inside a value becomes "_", an empty value "unknown".
 func kaldiFiles(audioDir string, utts []*Utterance) map[string][]byte {
+	if segmented(utts) {
+		return kaldiSegmentedFiles(audioDir, utts)
+	}
 	var scp, text, u2s, dur, dia, noise bytes.Buffer
 	spk := map[string][]string{}
 	for _, u := range utts {
@@ -55,6 +58,94 @@ func kaldiFiles(audioDir string, utts []*Utterance) map[string][]byte {
 	}
 	return map[string][]byte{"wav.scp": scp.Bytes(), "text": text.Bytes(), "utt2spk": u2s.Bytes(),
 		"spk2utt": s2u.Bytes(), "utt2dur": dur.Bytes(), "utt2dialect": dia.Bytes(), "utt2noise": noise.Bytes()}
+}
+
+// kaldiSegmentedFiles is the Kaldi data directory of a release with
+// transcribed recordings. wav.scp is then keyed by recording: the clip's
+// utterance id (Utterance.ID), or one id per channel of a transcribed
+// multi-channel recording (KaldiChannelSCP). `segments` cuts the
+// utterances out of the recordings: a transcribed recording's utterances
+// are its segments (SegmentID, KaldiSegments), any other clip is one
+// utterance spanning the whole file whose id is the recording's. text,
+// utt2spk, spk2utt, utt2dur and the other utt2* files are keyed by those
+// utterance ids, and reco2dur gives each recording's length, so
+// validate_data_dir.sh's rules hold: every file sorted and unique, the
+// recordings of `segments` exactly those of wav.scp (and reco2dur), the
+// utterances of `segments` exactly those of text and utt2spk, and
+// 0 <= start < end <= the recording's duration.
+func kaldiSegmentedFiles(audioDir string, utts []*Utterance) map[string][]byte {
+	type row struct{ key, line string }
+	files := map[string][]row{}
+	add := func(file, key, format string, a ...any) {
+		files[file] = append(files[file], row{key, fmt.Sprintf(format, a...)})
+	}
+	// addLines adds each line of b, keyed by its first field.
+	addLines := func(file string, b []byte) {
+		for _, l := range strings.SplitAfter(string(b), "\n") {
+			if l != "" {
+				key, _, _ := strings.Cut(strings.TrimSuffix(l, "\n"), " ")
+				files[file] = append(files[file], row{key, l})
+			}
+		}
+	}
+	spk := map[string][]string{}
+	for _, u := range utts {
+		id, path := u.ID(), audioDir+"/"+u.ID()+".wav"
+		perUtt := func(utt string, d float64) {
+			spk[u.Speaker] = append(spk[u.Speaker], utt)
+			add("utt2spk", utt, "%s %s\n", utt, u.Speaker)
+			add("utt2dur", utt, "%s %s\n", utt, seconds(d))
+			add("utt2dialect", utt, "%s %s\n", utt, token(u.DialectRegion))
+			add("utt2noise", utt, "%s %s\n", utt, token(u.NoiseBand))
+		}
+		if len(u.Segments) == 0 {
+			d := recDuration(u)
+			add("wav.scp", id, "%s %s\n", id, path)
+			add("reco2dur", id, "%s %s\n", id, secs(d))
+			add("segments", id, "%s %s 0.000 %s\n", id, id, secs(d))
+			if t := oneLine(u.Transcript); t != "" {
+				add("text", id, "%s %s\n", id, t)
+			} else {
+				add("text", id, "%s\n", id)
+			}
+			perUtt(id, d)
+			continue
+		}
+		r := u.recording()
+		if r.Channels > 1 {
+			addLines("wav.scp", []byte(KaldiChannelSCP(&r, path)))
+		} else {
+			add("wav.scp", id, "%s %s\n", id, path)
+		}
+		segs, ids := sortedSegments(&r)
+		recs := map[string]bool{}
+		for i, s := range segs {
+			perUtt(ids[i], round3(s.End)-round3(s.Start))
+			if rec := KaldiRecordingID(&r, s.Channel); !recs[rec] {
+				recs[rec] = true
+				add("reco2dur", rec, "%s %s\n", rec, secs(r.DurationS))
+			}
+		}
+		segments, text := KaldiSegments([]Recording{r})
+		addLines("segments", segments)
+		addLines("text", text)
+	}
+	out := map[string][]byte{}
+	for name, rows := range files {
+		slices.SortFunc(rows, func(a, b row) int { return strings.Compare(a.key, b.key) })
+		var b bytes.Buffer
+		for _, r := range rows {
+			b.WriteString(r.line)
+		}
+		out[name] = b.Bytes()
+	}
+	var s2u bytes.Buffer
+	for _, s := range sortedKeys(spk) {
+		slices.Sort(spk[s])
+		fmt.Fprintf(&s2u, "%s %s\n", s, strings.Join(spk[s], " "))
+	}
+	out["spk2utt"] = s2u.Bytes()
+	return out
 }
 
 // hfMetadata is the metadata.csv of a Hugging Face audiofolder: file_name

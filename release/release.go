@@ -35,7 +35,7 @@ type Format string
 
 // The formats of spec/api.md's download route.
 const (
-	Kaldi       Format = "kaldi" // wav/, wav.scp, text, utt2spk, spk2utt, utt2dur, utt2dialect, utt2noise
+	Kaldi       Format = "kaldi" // wav/, wav.scp, text, utt2spk, spk2utt, utt2dur, utt2dialect, utt2noise (+ segments, reco2dur)
 	HuggingFace Format = "hf"    // data/*.wav, metadata.csv (datasets' audiofolder)
 	NeMo        Format = "nemo"  // audio/*.wav, manifest.json (JSON lines)
 	CommonVoice Format = "cv"    // clips/*.wav, validated.tsv, clip_durations.tsv
@@ -98,6 +98,11 @@ type Utterance struct {
 	Gender        string
 	SHA256        string // hex SHA-256 of the WAV bytes
 	Bytes         int64
+	// Segments is the time-aligned transcription of a transcribed
+	// monologue or dialogue (issue 7), nil for every other clip. A release
+	// with any segmented utterance gets a Kaldi `segments` file, and each
+	// segmented utterance a TextGrid and an SRT file in every format.
+	Segments []Segment
 }
 
 // ID is the utterance id: the speaker id, a dash and the clip id. With the
@@ -148,6 +153,9 @@ func Write(ctx context.Context, w io.Writer, f Format, m *Meta, src Source) (int
 		if len(u.SHA256) != 64 || u.Bytes < 0 {
 			return fmt.Errorf("release: clip %s has no recorded SHA-256 or size", u.ClipID)
 		}
+		// Segments inside the recording, in whole milliseconds, from here
+		// on (a recording left with none is not a transcribed one).
+		u.Segments = u.recording().Segments
 		utts = append(utts, &u)
 		return nil
 	})
@@ -241,6 +249,20 @@ func layout(f Format, m *Meta, utts []*Utterance) []entry {
 	entries = append(entries, entry{name: audioDir + "/", dir: true})
 	for _, u := range utts {
 		entries = append(entries, entry{name: audioDir + "/" + u.ID() + ".wav", utt: u, size: u.Bytes, sum: u.SHA256})
+	}
+	// Every format carries the segments of each transcribed recording as a
+	// Praat TextGrid and an SRT file (layoutNotes, segmentNotes).
+	if segmented(utts) {
+		entries = append(entries, entry{name: "textgrid/", dir: true}, entry{name: "srt/", dir: true})
+		for _, u := range utts {
+			if len(u.Segments) == 0 {
+				continue
+			}
+			r := u.recording()
+			tg, srt := TextGrid(&r), SRT(&r)
+			entries = append(entries, entry{name: "textgrid/" + u.ID() + ".TextGrid", data: tg, size: int64(len(tg)), sum: sum(tg)},
+				entry{name: "srt/" + u.ID() + ".srt", data: srt, size: int64(len(srt)), sum: sum(srt)})
+		}
 	}
 	slices.SortFunc(entries, func(a, b entry) int { return strings.Compare(a.name, b.name) })
 	var sums strings.Builder

@@ -79,10 +79,7 @@ func KaldiSegments(recs []Recording) (segments, text []byte) {
 		r := &recs[i]
 		segs, ids := sortedSegments(r)
 		for j, s := range segs {
-			rec := r.ID
-			if r.Channels > 1 {
-				rec = fmt.Sprintf("%s-%d", r.ID, s.Channel+1)
-			}
+			rec := KaldiRecordingID(r, s.Channel)
 			lines = append(lines, line{ids[j], fmt.Sprintf("%s %s %s %s\n", ids[j], rec, secs(s.Start), secs(s.End)), oneLine(s.Text)})
 		}
 	}
@@ -101,13 +98,30 @@ func KaldiSegments(recs []Recording) (segments, text []byte) {
 
 // KaldiChannelSCP is the wav.scp line of each channel of a multi-channel
 // recording whose file is at path: "<rec>-<ch> sox <path> -t wav - remix
-// <ch> |". Mono recordings need none: their rec-id is the file's.
+// <ch> |". Mono recordings need none: their rec-id is the file's. Only
+// channels with a segment get a line: validate_data_dir.sh wants the
+// recordings of wav.scp and of `segments` to be the same list.
 func KaldiChannelSCP(r *Recording, path string) string {
+	used := map[int]bool{}
+	for _, s := range r.Segments {
+		used[s.Channel] = true
+	}
 	var b strings.Builder
 	for ch := 1; r.Channels > 1 && ch <= r.Channels; ch++ {
-		fmt.Fprintf(&b, "%s-%d sox %s -t wav - remix %d |\n", r.ID, ch, path, ch)
+		if used[ch-1] {
+			fmt.Fprintf(&b, "%s-%d sox %s -t wav - remix %d |\n", r.ID, ch, path, ch)
+		}
 	}
 	return b.String()
+}
+
+// KaldiRecordingID is the Kaldi recording id (the second column of
+// `segments`) of channel ch (0-based) of r.
+func KaldiRecordingID(r *Recording, ch int) string {
+	if r.Channels > 1 {
+		return fmt.Sprintf("%s-%d", r.ID, ch+1)
+	}
+	return r.ID
 }
 
 // TextGrid writes r as a Praat TextGrid in the long text format (UTF-8):
@@ -200,3 +214,45 @@ func secs(s float64) string { return strconv.FormatFloat(math.Round(s*1000)/1000
 
 // num writes a TextGrid time: the shortest decimal of the millisecond value.
 func num(s float64) string { return strconv.FormatFloat(math.Round(s*1000)/1000, 'f', -1, 64) }
+
+// msec is the resolution of every time the archive writes.
+const msec = 0.001
+
+// segmented reports whether any utterance has segments.
+func segmented(utts []*Utterance) bool {
+	for _, u := range utts {
+		if len(u.Segments) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// recDuration is u's length as the segment files give it: in whole
+// milliseconds, and at least one, so that even a degenerate clip is a
+// segment Kaldi accepts (start < end).
+func recDuration(u *Utterance) float64 { return max(round3(u.DurationS), msec) }
+
+// recording is u as the segment writers see it, each segment moved inside
+// the recording in whole milliseconds: 0 <= start < end <= duration, as
+// validate_data_dir.sh and Praat require. (The corpus lets a segment end up
+// to 10 ms after the recording, and a segment shorter than a millisecond
+// would round to nothing; neither loses its text.) A segment on a channel
+// the recording does not have is left out: the corpus refuses those.
+func (u *Utterance) recording() Recording {
+	dur := recDuration(u)
+	r := Recording{ID: u.ID(), DurationS: dur, Channels: max(u.Channels, 1)}
+	for _, s := range u.Segments {
+		if s.Channel < 0 || s.Channel >= r.Channels || math.IsNaN(s.Start) || math.IsNaN(s.End) {
+			continue
+		}
+		start, end := min(max(round3(s.Start), 0), dur), max(min(round3(s.End), dur), 0)
+		if end <= start {
+			if end = round3(start + msec); end > dur {
+				start, end = round3(dur-msec), dur
+			}
+		}
+		r.Segments = append(r.Segments, Segment{Start: start, End: end, Channel: s.Channel, Text: s.Text})
+	}
+	return r
+}

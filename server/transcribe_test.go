@@ -132,5 +132,28 @@ func TestTranscribeFlow(t *testing.T) {
 	if r := sp.do("GET", "/api/v1/clips/"+pid+"/transcription/draft", nil); r.status != 409 || r.errCode() != "not_transcribable" {
 		t.Errorf("prompted clip: %d %s", r.status, r.body)
 	}
+
+	// The home pages link here: the speaker's monologue (not the prompted
+	// clip, nor the monologue once rejected), and the admin's statistics.
+	home := string(sp.do("GET", "/", nil).body)
+	if !strings.Contains(home, `href="/transcribe/`+id+`"`) || !strings.Contains(home, "轉寫 <span class=\"en\">Transcribe</span>") {
+		t.Errorf("speaker's home has no transcribe link for %s", id)
+	}
+	if strings.Contains(home, `href="/transcribe/`+pid+`"`) {
+		t.Errorf("speaker's home links the prompted clip %s to the transcription page", pid)
+	}
+	if home := string(e.signIn("admin").do("GET", "/", nil).body); !strings.Contains(home, `href="/stats"`) || !strings.Contains(home, "統計") {
+		t.Error("admin's home has no link to /stats")
+	}
+	if home := string(e.signIn("reviewer").do("GET", "/", nil).body); !strings.Contains(home, `href="/review"`) || strings.Contains(home, `href="/stats"`) {
+		t.Error("reviewer's home: want the /review link and no /stats link")
+	}
+	if err := e.db.AppendDecision(context.Background(), &corpus.Decision{ClipID: id, AuthorID: e.users["reviewer"].ID,
+		To: corpus.StatusRejected, Reason: "noise"}); err != nil {
+		t.Fatal(err)
+	}
+	if home := string(sp.do("GET", "/", nil).body); strings.Contains(home, `href="/transcribe/`+id+`"`) {
+		t.Error("a rejected clip still links to the transcription page")
+	}
 	e.mustAudit()
 }

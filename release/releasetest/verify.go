@@ -1,8 +1,9 @@
 // Package releasetest checks a vendor archive the way a careful vendor
 // would: the tar is safe to extract (reliability.md S-09), SHA256SUMS is
 // right, the index files agree with each other and with the audio, CSV and
-// TSV cells are formula-safe (Z-06), and a Kaldi directory passes the rules
-// of Kaldi's utils/validate_data_dir.sh. Tests of release, corpus, server and
+// TSV cells are formula-safe (Z-06), a Kaldi directory passes the rules
+// of Kaldi's utils/validate_data_dir.sh (with or without `segments`), and
+// the TextGrid and SRT files of transcribed recordings come in pairs. Tests of release, corpus, server and
 // cmd share it.
 package releasetest
 
@@ -16,9 +17,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"path"
 	"path/filepath"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -97,6 +101,9 @@ func Verify(r io.Reader, format string) (*Archive, error) {
 			return nil, fmt.Errorf("no %s", need)
 		}
 	}
+	if err := a.checkSegmentFiles(); err != nil {
+		return nil, err
+	}
 	var err error
 	switch format {
 	case "kaldi":
@@ -165,14 +172,21 @@ func (a *Archive) utts() []string {
 
 // checkKaldi applies the rules of Kaldi's utils/validate_data_dir.sh
 // (--no-feats): every file sorted in C-locale order with unique keys;
-// wav.scp, text, utt2spk and the other utt2* files list exactly the same
+// text, utt2spk and the other utt2* files list exactly the same
 // utterances; spk2utt is exactly what utt2spk_to_spk2utt.pl makes of
 // utt2spk; speaker ids are prefixes of utterance ids so both sort orders
-// agree; wav.scp points at files in the archive.
+// agree. Without a `segments` file, wav.scp is keyed by utterance, lists
+// exactly the utterances and points at their files in the archive. With
+// one (checkKaldiSegments), wav.scp is keyed by recording.
 func (a *Archive) checkKaldi() error {
-	want := a.utts()
+	_, segmented := a.Files["segments"]
+	names := []string{"wav.scp", "text", "utt2spk", "utt2dur", "utt2dialect", "utt2noise", "spk2utt"}
+	if segmented {
+		names = append(names, "segments", "reco2dur")
+	}
 	tables := map[string][][2]string{}
-	for _, name := range []string{"wav.scp", "text", "utt2spk", "utt2dur", "utt2dialect", "utt2noise", "spk2utt"} {
+	keys := map[string][]string{}
+	for _, name := range names {
 		b, ok := a.Files[name]
 		if !ok {
 			return fmt.Errorf("kaldi: no %s", name)
@@ -181,7 +195,6 @@ func (a *Archive) checkKaldi() error {
 			return fmt.Errorf("kaldi: %s: CR or no final newline", name)
 		}
 		var rows [][2]string
-		var keys []string
 		for _, l := range lines(b) {
 			k, v, _ := strings.Cut(l, " ")
 			if k == "" || strings.ContainsAny(k, "\t") {
@@ -190,23 +203,43 @@ func (a *Archive) checkKaldi() error {
 			if name != "text" && (v == "" || strings.Contains(v, "\t")) {
 				return fmt.Errorf("kaldi: %s: bad value in %q", name, l)
 			}
-			if name != "text" && name != "spk2utt" && strings.Contains(v, " ") {
+			if name != "text" && name != "spk2utt" && name != "segments" && name != "wav.scp" && strings.Contains(v, " ") {
 				return fmt.Errorf("kaldi: %s: value %q is not one token", name, v)
 			}
-			if n := len(keys); n > 0 && k <= keys[n-1] {
+			if n := len(keys[name]); n > 0 && k <= keys[name][n-1] {
 				return fmt.Errorf("kaldi: %s not sorted or not unique at %q (LC_ALL=C sort)", name, k)
 			}
-			keys = append(keys, k)
+			keys[name] = append(keys[name], k)
 			rows = append(rows, [2]string{k, v})
-		}
-		if name != "spk2utt" && !slices.Equal(keys, want) {
-			return fmt.Errorf("kaldi: %s lists %d utterances, the audio %d, or other ids", name, len(keys), len(want))
 		}
 		tables[name] = rows
 	}
-	for _, r := range tables["wav.scp"] {
-		if r[1] != "wav/"+r[0]+".wav" {
-			return fmt.Errorf("kaldi: wav.scp: %s → %q", r[0], r[1])
+	want := a.utts()
+	if segmented {
+		want = keys["segments"]
+	}
+	for _, name := range []string{"text", "utt2spk", "utt2dur", "utt2dialect", "utt2noise"} {
+		if !slices.Equal(keys[name], want) {
+			return fmt.Errorf("kaldi: %s lists %d utterances, want %d, or other ids", name, len(keys[name]), len(want))
+		}
+	}
+	// audioOf maps each utterance to the audio file (utterance id of the
+	// clip) it is cut from.
+	audioOf := map[string]string{}
+	if segmented {
+		var err error
+		if audioOf, err = a.checkKaldiSegments(tables); err != nil {
+			return err
+		}
+	} else {
+		if !slices.Equal(keys["wav.scp"], want) {
+			return fmt.Errorf("kaldi: wav.scp lists %d utterances, the audio %d, or other ids", len(keys["wav.scp"]), len(want))
+		}
+		for _, r := range tables["wav.scp"] {
+			if r[1] != "wav/"+r[0]+".wav" {
+				return fmt.Errorf("kaldi: wav.scp: %s → %q", r[0], r[1])
+			}
+			audioOf[r[0]] = r[0]
 		}
 	}
 	spk2utt := map[string][]string{}
@@ -219,7 +252,11 @@ func (a *Archive) checkKaldi() error {
 			spks = append(spks, r[1])
 		}
 		spk2utt[r[1]] = append(spk2utt[r[1]], r[0])
-		a.Speaker[r[0]] = r[1]
+		clip := audioOf[r[0]]
+		if prev, ok := a.Speaker[clip]; ok && prev != r[1] {
+			return fmt.Errorf("kaldi: recording %s has utterances of speakers %s and %s", clip, prev, r[1])
+		}
+		a.Speaker[clip] = r[1]
 	}
 	slices.Sort(spks)
 	var got []string
@@ -232,6 +269,139 @@ func (a *Archive) checkKaldi() error {
 	}
 	if !slices.Equal(got, derived) {
 		return errors.New("kaldi: spk2utt is not utt2spk_to_spk2utt.pl of utt2spk")
+	}
+	return nil
+}
+
+// scpChannel is the wav.scp command that extracts one channel of a file.
+var scpChannel = regexp.MustCompile(`^sox wav/([^ /]+)\.wav -t wav - remix ([1-9][0-9]*) \|$`)
+
+// checkKaldiSegments checks a segmented Kaldi directory as
+// validate_data_dir.sh does, and a little more: every line of `segments`
+// has four fields, a number start >= 0 and end > start; the recordings it
+// names (column 2, sorted and unique) are exactly wav.scp's and reco2dur's;
+// no segment ends after its recording's reco2dur; utt2dur is each
+// segment's length. Each wav.scp line points at an audio file of the
+// archive, whole ("<rec> wav/<rec>.wav") or one channel of it
+// ("<rec>-<ch> sox wav/<rec>.wav -t wav - remix <ch> |"), and every audio
+// file is used. A clip with a TextGrid is transcribed: its utterances are
+// segments; any other is one utterance, the whole file, with the file's id.
+// It returns the audio file of each utterance.
+func (a *Archive) checkKaldiSegments(tables map[string][][2]string) (map[string]string, error) {
+	fileOf := map[string]string{} // recording → audio file
+	var scpRecs []string
+	for _, r := range tables["wav.scp"] {
+		scpRecs = append(scpRecs, r[0])
+		if m := scpChannel.FindStringSubmatch(r[1]); m != nil {
+			if r[0] != m[1]+"-"+m[2] {
+				return nil, fmt.Errorf("kaldi: wav.scp: %s extracts channel %s of %s", r[0], m[2], m[1])
+			}
+			fileOf[r[0]] = m[1]
+		} else if r[1] == "wav/"+r[0]+".wav" {
+			fileOf[r[0]] = r[0]
+		} else {
+			return nil, fmt.Errorf("kaldi: wav.scp: %s → %q", r[0], r[1])
+		}
+		if _, ok := a.Audio[fileOf[r[0]]]; !ok {
+			return nil, fmt.Errorf("kaldi: wav.scp: %s → %q, not in the archive", r[0], r[1])
+		}
+	}
+	dur := map[string]float64{}
+	var durRecs []string
+	for _, r := range tables["reco2dur"] {
+		d, err := strconv.ParseFloat(r[1], 64)
+		if err != nil || !(d > 0) {
+			return nil, fmt.Errorf("kaldi: reco2dur: %s %q", r[0], r[1])
+		}
+		dur[r[0]] = d
+		durRecs = append(durRecs, r[0])
+	}
+	uttDur := map[string]string{}
+	for _, r := range tables["utt2dur"] {
+		uttDur[r[0]] = r[1]
+	}
+	audioOf := map[string]string{}
+	used := map[string]bool{}
+	segRecs := map[string]bool{}
+	for _, r := range tables["segments"] {
+		f := strings.Fields(r[1])
+		if len(f) != 3 || r[1] != strings.Join(f, " ") {
+			return nil, fmt.Errorf("kaldi: segments: bad line %q", r[0]+" "+r[1])
+		}
+		start, err1 := strconv.ParseFloat(f[1], 64)
+		end, err2 := strconv.ParseFloat(f[2], 64)
+		if err1 != nil || err2 != nil || !(start >= 0) || !(end > start) {
+			return nil, fmt.Errorf("kaldi: segments: %s: want 0 <= start < end, got %q", r[0], r[1])
+		}
+		d, ok := dur[f[0]]
+		if !ok {
+			return nil, fmt.Errorf("kaldi: segments: %s: recording %s not in reco2dur", r[0], f[0])
+		}
+		if end > d+1e-9 {
+			return nil, fmt.Errorf("kaldi: segments: %s ends at %s, after its recording (%s s)", r[0], f[2], strconv.FormatFloat(d, 'f', -1, 64))
+		}
+		if ud, err := strconv.ParseFloat(uttDur[r[0]], 64); err != nil || math.Abs(ud-(end-start)) > 0.0015 {
+			return nil, fmt.Errorf("kaldi: utt2dur of %s is %q, the segment %.3f s", r[0], uttDur[r[0]], end-start)
+		}
+		file, ok := fileOf[f[0]]
+		if !ok {
+			return nil, fmt.Errorf("kaldi: segments: %s: recording %s not in wav.scp", r[0], f[0])
+		}
+		if r[0] != file && !strings.HasPrefix(r[0], file+"-") {
+			return nil, fmt.Errorf("kaldi: segments: utterance %s is not named after its recording %s", r[0], file)
+		}
+		_, transcribed := a.Files["textgrid/"+file+".TextGrid"]
+		if whole := r[0] == file; whole == transcribed || whole && (start != 0 || end != d || f[0] != file) {
+			return nil, fmt.Errorf("kaldi: segments: %s: a transcribed recording is cut into segments, any other is one whole-file utterance", r[0])
+		}
+		audioOf[r[0]] = file
+		used[file] = true
+		segRecs[f[0]] = true
+	}
+	var recs []string
+	for r := range segRecs {
+		recs = append(recs, r)
+	}
+	slices.Sort(recs)
+	if !slices.Equal(recs, scpRecs) {
+		return nil, errors.New("kaldi: the recording ids of segments and of wav.scp differ")
+	}
+	if !slices.Equal(recs, durRecs) {
+		return nil, errors.New("kaldi: the recording ids of segments and of reco2dur differ")
+	}
+	for id := range a.Audio {
+		if !used[id] {
+			return nil, fmt.Errorf("kaldi: no segment of %s", id)
+		}
+	}
+	return audioOf, nil
+}
+
+// checkSegmentFiles: textgrid/<utt>.TextGrid and srt/<utt>.srt come in
+// pairs, each for an utterance with audio; nothing else is in those
+// directories.
+func (a *Archive) checkSegmentFiles() error {
+	for name := range a.Files {
+		dir, file := path.Split(name)
+		var ext, other string
+		switch dir {
+		case "textgrid/":
+			ext, other = ".TextGrid", "srt/"+strings.TrimSuffix(file, ".TextGrid")+".srt"
+		case "srt/":
+			ext, other = ".srt", "textgrid/"+strings.TrimSuffix(file, ".srt")+".TextGrid"
+		default:
+			continue
+		}
+		utt, ok := strings.CutSuffix(file, ext)
+		if !ok {
+			return fmt.Errorf("%s: want %s<utt>%s", name, dir, ext)
+		}
+		if _, ok := a.Audio[utt]; !ok {
+			return fmt.Errorf("%s: no audio %s", name, utt)
+		}
+		if _, ok := a.Files[other]; !ok {
+			return fmt.Errorf("%s without %s", name, other)
+		}
 	}
 	return nil
 }

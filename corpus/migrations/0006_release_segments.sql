@@ -1,0 +1,12 @@
+-- 0006_release_segments: releases carry the time-aligned transcription of
+-- transcribed monologues and dialogues (issue 7 item 6).
+--
+-- transcription_id is the transcription a release froze for the clip: the
+-- newest applied one whose text is the clip's transcript when the clip was
+-- copied into the release (the same transaction that read the transcript).
+-- The archive takes the clip's segments from it, so they always agree with
+-- the frozen transcript, and a transcription submitted later (or stamped
+-- with an earlier time by a clock set back) never changes a published
+-- release. NULL: no segments; every release made before this migration
+-- keeps its archives' bytes.
+ALTER TABLE release_clips ADD COLUMN transcription_id INTEGER REFERENCES transcriptions (id);
