@@ -219,7 +219,7 @@ func TestReleaseDownload(t *testing.T) {
 		r := vendor.get(base + "kaldi")
 		release()
 		if r.status != 429 || r.errCode() != "too_many_downloads" || r.header.Get("Retry-After") == "" {
-			t.Fatalf("fifth download: %d %s", r.status, r.body)
+			t.Fatalf("fifth download: %d %.200q", r.status, r.body)
 		}
 		if r := vendor.get(base + "kaldi"); r.status != 200 {
 			t.Fatalf("after the others finished: %d", r.status)
