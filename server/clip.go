@@ -201,13 +201,19 @@ func (s *Server) getClip(c *gin.Context) {
 	c.JSON(http.StatusOK, v[0])
 }
 
-// getClipAudio serves a speaker's own clip for playback: exact type,
-// nosniff, a server-made file name, never text/html (S-18).
+// getClipAudio serves a speaker's own clip for playback.
 func (s *Server) getClipAudio(c *gin.Context) {
 	cl, ok := s.ownClip(c)
 	if !ok {
 		return
 	}
+	s.serveClipFile(c, cl)
+}
+
+// serveClipFile serves a stored clip: exact type, nosniff, a server-made
+// file name, never text/html (S-18); Range through http.ServeContent, so a
+// long recording streams instead of downloading whole.
+func (s *Server) serveClipFile(c *gin.Context, cl *corpus.Clip) {
 	f, err := s.db.OpenClipFile(cl.ID)
 	if err != nil {
 		fail(c, err)
@@ -215,7 +221,9 @@ func (s *Server) getClipAudio(c *gin.Context) {
 	}
 	defer f.Close()
 	c.Header("Content-Type", "audio/wav")
+	c.Header("X-Content-Type-Options", "nosniff")
 	c.Header("Content-Disposition", `inline; filename="`+cl.ID+`.wav"`)
+	c.Header("Cache-Control", "private, no-store")
 	http.ServeContent(c.Writer, c.Request, cl.ID+".wav", cl.CreatedAt, f)
 }
 

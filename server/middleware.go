@@ -98,22 +98,28 @@ func (s *Server) logRequests(c *gin.Context) {
 // clientIP is the socket's address: no proxy is trusted (S-15).
 func clientIP(c *gin.Context) string { return c.RemoteIP() }
 
-// jsonLimit bounds a JSON body at 1 MiB and refuses compressed bodies
-// (no transparent decompression, so no decompression bomb: H-20).
-func (s *Server) jsonLimit(c *gin.Context) {
-	if c.Request.Header.Get("Content-Encoding") != "" {
-		fail(c, errf(http.StatusUnsupportedMediaType, "encoded_body", "compressed request bodies are not accepted", "不接受壓縮過的請求內容"))
-		return
+// jsonLimit bounds a JSON body at 1 MiB.
+var jsonLimit = limitBody(jsonBodyLimit, "1 MiB", 30*time.Second)
+
+// limitBody bounds a request body at n bytes (label says how much, for the
+// message) and sets read and write deadlines. Compressed bodies are refused:
+// no transparent decompression, so no decompression bomb (H-20).
+func limitBody(n int64, label string, deadline time.Duration) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if c.Request.Header.Get("Content-Encoding") != "" {
+			fail(c, errf(http.StatusUnsupportedMediaType, "encoded_body", "compressed request bodies are not accepted", "不接受壓縮過的請求內容"))
+			return
+		}
+		if c.Request.ContentLength > n {
+			fail(c, errf(http.StatusRequestEntityTooLarge, "too_large", "the request body is larger than "+label, "請求內容超過 "+label))
+			return
+		}
+		c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, n)
+		rc := http.NewResponseController(c.Writer)
+		_ = rc.SetReadDeadline(time.Now().Add(deadline))
+		_ = rc.SetWriteDeadline(time.Now().Add(deadline))
+		c.Next()
 	}
-	if c.Request.ContentLength > jsonBodyLimit {
-		fail(c, errf(http.StatusRequestEntityTooLarge, "too_large", "the request body is larger than 1 MiB", "請求內容超過 1 MiB"))
-		return
-	}
-	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, jsonBodyLimit)
-	rc := http.NewResponseController(c.Writer)
-	_ = rc.SetReadDeadline(time.Now().Add(30 * time.Second))
-	_ = rc.SetWriteDeadline(time.Now().Add(30 * time.Second))
-	c.Next()
 }
 
 // isJSON reports whether the request says it carries JSON.

@@ -267,17 +267,7 @@ func (s *Server) getReviewAudio(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	f, err := s.db.OpenClipFile(it.Clip.ID)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	defer f.Close()
-	c.Header("Content-Type", "audio/wav")
-	c.Header("X-Content-Type-Options", "nosniff")
-	c.Header("Content-Disposition", `inline; filename="`+it.Clip.ID+`.wav"`)
-	c.Header("Cache-Control", "private, no-store")
-	http.ServeContent(c.Writer, c.Request, it.Clip.ID+".wav", it.Clip.CreatedAt, f)
+	s.serveClipFile(c, it.Clip)
 }
 
 // reviewPage is what review.html gets.

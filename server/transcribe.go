@@ -37,22 +37,8 @@ func (s *Server) transcriber() *transcribe.Service {
 // the times of up to 20,000 segments.
 const transcribeBodyLimit = 4 << 20
 
-// transcribeLimit is jsonLimit with transcribeBodyLimit.
-func (s *Server) transcribeLimit(c *gin.Context) {
-	if c.Request.Header.Get("Content-Encoding") != "" {
-		fail(c, errf(http.StatusUnsupportedMediaType, "encoded_body", "compressed request bodies are not accepted", "不接受壓縮過的請求內容"))
-		return
-	}
-	if c.Request.ContentLength > transcribeBodyLimit {
-		fail(c, errf(http.StatusRequestEntityTooLarge, "too_large", "the request body is larger than 4 MiB", "請求內容超過 4 MiB"))
-		return
-	}
-	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, transcribeBodyLimit)
-	rc := http.NewResponseController(c.Writer)
-	_ = rc.SetReadDeadline(time.Now().Add(60 * time.Second))
-	_ = rc.SetWriteDeadline(time.Now().Add(60 * time.Second))
-	c.Next()
-}
+// transcribeLimit is jsonLimit with room for a long transcript.
+var transcribeLimit = limitBody(transcribeBodyLimit, "4 MiB", 60*time.Second)
 
 // transcribeClip loads the route's clip if the caller may transcribe it.
 func (s *Server) transcribeClip(c *gin.Context) (*corpus.Clip, bool) {
@@ -102,15 +88,7 @@ func (s *Server) getTranscriptionAudio(c *gin.Context) {
 	if !ok {
 		return
 	}
-	f, err := s.db.OpenClipFile(cl.ID)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	defer f.Close()
-	c.Header("Content-Type", "audio/wav")
-	c.Header("Content-Disposition", `inline; filename="`+cl.ID+`.wav"`)
-	http.ServeContent(c.Writer, c.Request, cl.ID+".wav", cl.CreatedAt, f)
+	s.serveClipFile(c, cl)
 }
 
 // getProposedSegments is GET /api/v1/clips/:id/segments/proposed?gap=0.6:
