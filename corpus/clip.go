@@ -151,7 +151,7 @@ func (db *DB) Clip(ctx context.Context, id string) (c *Clip, err error) {
 	if !validID(id) {
 		return nil, ErrNotFound
 	}
-	err = db.view(ctx, func(t *tx) error {
+	err = db.readOne(ctx, func(t *tx) error {
 		c, err = findClip(ctx, t, `WHERE id = ?`, id)
 		return err
 	})
@@ -160,7 +160,7 @@ func (db *DB) Clip(ctx context.Context, id string) (c *Clip, err error) {
 
 // ClipByClientID returns a speaker's clip with that client clip id.
 func (db *DB) ClipByClientID(ctx context.Context, speakerID int64, clientClipID string) (c *Clip, err error) {
-	err = db.view(ctx, func(t *tx) error {
+	err = db.readOne(ctx, func(t *tx) error {
 		c, err = findClip(ctx, t, `WHERE speaker_id = ? AND client_clip_id = ?`, speakerID, clientClipID)
 		return err
 	})

@@ -54,7 +54,7 @@ func (db *DB) CreateProject(ctx context.Context, p *Project) error {
 
 // Project returns the project with id.
 func (db *DB) Project(ctx context.Context, id int64) (p *Project, err error) {
-	err = db.view(ctx, func(t *tx) error {
+	err = db.readOne(ctx, func(t *tx) error {
 		p, err = findProject(ctx, t, `WHERE id = ?`, id)
 		return err
 	})

@@ -66,7 +66,7 @@ func (db *DB) Prompts(ctx context.Context, projectID int64) (ps []*Prompt, err e
 
 // Prompt returns one prompt.
 func (db *DB) Prompt(ctx context.Context, id int64) (p *Prompt, err error) {
-	err = db.view(ctx, func(t *tx) error {
+	err = db.readOne(ctx, func(t *tx) error {
 		p, err = scanPrompt(t.QueryRowContext(ctx, `SELECT `+promptColumns+` FROM prompts WHERE id = ?`, id))
 		return err
 	})

@@ -35,7 +35,7 @@ func (db *DB) CreateSession(ctx context.Context, s *Session) error {
 func (db *DB) SessionByHash(ctx context.Context, hash []byte) (s *Session, err error) {
 	// Read on the reader pool: this runs on every request, and only a dead
 	// session needs the writer.
-	err = db.view(ctx, func(t *tx) error {
+	err = db.readOne(ctx, func(t *tx) error {
 		s, err = findSession(ctx, t, hash)
 		return err
 	})

@@ -21,7 +21,7 @@ func (db *DB) Task(ctx context.Context, id string) (task *Task, err error) {
 	if !validID(id) {
 		return nil, ErrNotFound
 	}
-	err = db.view(ctx, func(t *tx) error {
+	err = db.readOne(ctx, func(t *tx) error {
 		task, err = scanTask(t.QueryRowContext(ctx, `SELECT `+taskColumns+` FROM tasks WHERE id = ?`, id))
 		return err
 	})

@@ -54,7 +54,7 @@ func (db *DB) CreateUser(ctx context.Context, u *User) error {
 
 // User returns the user with id.
 func (db *DB) User(ctx context.Context, id int64) (u *User, err error) {
-	err = db.view(ctx, func(t *tx) error {
+	err = db.readOne(ctx, func(t *tx) error {
 		u, err = findUser(ctx, t, `WHERE id = ?`, id)
 		return err
 	})
