@@ -70,6 +70,8 @@ type Service struct {
 	// spread simultaneous speakers over equally used prompts.
 	assignedMu sync.Mutex
 	assigned   map[int64]int
+	// pcounts caches each project's prompt and band counts (counts.go).
+	pcounts projectCounts
 }
 
 // New returns a Service over db.

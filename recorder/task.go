@@ -81,11 +81,7 @@ func (s *Service) nextTask(ctx context.Context, speaker *corpus.User) (*Task, er
 	if err != nil {
 		return nil, err
 	}
-	use, err := s.db.PromptUse(ctx, p.ID)
-	if err != nil {
-		return nil, err
-	}
-	counts, err := s.db.BandCounts(ctx, p.ID)
+	use, counts, err := s.counts(ctx, p.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -108,6 +104,7 @@ func (s *Service) nextTask(ctx context.Context, speaker *corpus.User) (*Task, er
 	s.assignedMu.Lock()
 	s.assigned[prompt.ID]++
 	s.assignedMu.Unlock()
+	s.handedOut(p.ID, prompt.ID, t.NoiseBand)
 	s.cacheTask(t.ID, taskKey{mode: t.Mode, promptID: t.PromptID})
 	return taskView(t, prompt, pc), nil
 }
