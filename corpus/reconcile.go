@@ -23,22 +23,7 @@ func (db *DB) Reconcile(ctx context.Context) (*ReconcileReport, error) {
 	// Rows first (see Audit): a file committed after this read is fresh, so
 	// the grace period protects it, and each candidate is checked again
 	// just before it is moved.
-	var ids []string
-	err := db.view(ctx, func(t *tx) error {
-		rows, err := t.QueryContext(ctx, `SELECT id FROM clips`)
-		if err != nil {
-			return mapErr(err)
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var id string
-			if err := rows.Scan(&id); err != nil {
-				return mapErr(err)
-			}
-			ids = append(ids, id)
-		}
-		return mapErr(rows.Err())
-	})
+	ids, err := db.queryIDs(ctx, `SELECT id FROM clips`)
 	if err != nil {
 		return nil, fmt.Errorf("reconcile: %w", err)
 	}

@@ -514,22 +514,7 @@ func (db *DB) removePart(id string) {
 // ExpireResumable removes the uploads past their expiry and their part
 // files, and returns how many (the reconciler, F-13).
 func (db *DB) ExpireResumable(ctx context.Context) (int, error) {
-	var ids []string
-	err := db.view(ctx, func(t *tx) error {
-		rows, err := t.QueryContext(ctx, `SELECT id FROM resumable_uploads WHERE expires_at <= ?`, nanos(db.Now()))
-		if err != nil {
-			return mapErr(err)
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var id string
-			if err := rows.Scan(&id); err != nil {
-				return mapErr(err)
-			}
-			ids = append(ids, id)
-		}
-		return mapErr(rows.Err())
-	})
+	ids, err := db.queryIDs(ctx, `SELECT id FROM resumable_uploads WHERE expires_at <= ?`, nanos(db.Now()))
 	if err != nil {
 		return 0, fmt.Errorf("expire uploads: %w", err)
 	}
@@ -555,21 +540,10 @@ func (db *DB) ExpireResumable(ctx context.Context) (int, error) {
 // which the reconciler must not take for stale temp files however long
 // they sit idle.
 func (db *DB) liveParts(ctx context.Context) (map[string]bool, error) {
-	live := map[string]bool{}
-	err := db.view(ctx, func(t *tx) error {
-		rows, err := t.QueryContext(ctx, `SELECT id FROM resumable_uploads WHERE clip_id IS NULL`)
-		if err != nil {
-			return mapErr(err)
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var id string
-			if err := rows.Scan(&id); err != nil {
-				return mapErr(err)
-			}
-			live[path.Base(partName(id))] = true
-		}
-		return mapErr(rows.Err())
-	})
+	ids, err := db.queryIDs(ctx, `SELECT id FROM resumable_uploads WHERE clip_id IS NULL`)
+	live := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		live[path.Base(partName(id))] = true
+	}
 	return live, err
 }

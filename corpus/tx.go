@@ -96,6 +96,27 @@ func (db *DB) readOne(ctx context.Context, fn func(*tx) error) error {
 	return fn(&tx{q: db.r, db: db, now: db.Now()})
 }
 
+// queryIDs reads the single text column of a query, in a read transaction.
+func (db *DB) queryIDs(ctx context.Context, query string, args ...any) ([]string, error) {
+	var ids []string
+	err := db.view(ctx, func(t *tx) error {
+		rows, err := t.QueryContext(ctx, query, args...)
+		if err != nil {
+			return mapErr(err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var id string
+			if err := rows.Scan(&id); err != nil {
+				return mapErr(err)
+			}
+			ids = append(ids, id)
+		}
+		return mapErr(rows.Err())
+	})
+	return ids, err
+}
+
 // view runs fn in a read transaction.
 func (db *DB) view(ctx context.Context, fn func(*tx) error) error {
 	t, err := db.beginRead(ctx)
