@@ -6,8 +6,8 @@ import * as store from './store.js';
 import { Mic, RATE, blockLevel, roomCheck, toPCM16, wavBlob } from './audio.js';
 import * as tus from './tus.js';
 import { sha256Hex } from './tus.js';
+import { $, bi, el, en } from '../dom.js';
 
-const $ = (id) => document.getElementById(id);
 const BACKOFF = [0, 3000, 5000, 10000, 20000];
 // POST /api/v1/clips takes at most 64 MiB: about 34 minutes of 16 kHz
 // mono 16-bit. Prompted takes (30 s at most) go that way; monologues and
@@ -43,18 +43,6 @@ const S = {
   meterHistory: [], clipUntil: 0,
 };
 
-// el builds an element: el('p', {class: 'x'}, 'text', child...).
-function el(tag, attrs, ...kids) {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs || {})) {
-    if (v === undefined || v === null || v === false) continue;
-    if (k === 'class') e.className = v; else e.setAttribute(k, v === true ? '' : v);
-  }
-  for (const k of kids.flat()) if (k !== null && k !== undefined && k !== false) e.append(k instanceof Node ? k : String(k));
-  return e;
-}
-const en = (s) => el('span', { class: 'en' }, s);
-const bi = (zh, eng) => [zh, ' ', en(eng)];
 
 function say(zh, eng, kind = '') {
   const p = $('status-line');

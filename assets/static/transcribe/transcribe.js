@@ -7,8 +7,8 @@
 // to the server (versioned) and to IndexedDB, so nothing typed is lost
 // offline or on reload. Strings: zh-TW, then English.
 import * as store from './store.js';
+import { $, bi, el, en } from '../dom.js';
 
-const $ = (id) => document.getElementById(id);
 const app = $('app');
 const CLIP = app.dataset.clipId;
 const DURATION = Number(app.dataset.durationS) || 0;
@@ -26,17 +26,6 @@ const S = {
 
 // ---- small helpers -----------------------------------------------------------
 
-function el(tag, attrs, ...kids) {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs || {})) {
-    if (v === undefined || v === null || v === false) continue;
-    if (k === 'class') e.className = v; else e.setAttribute(k, v === true ? '' : v);
-  }
-  for (const k of kids.flat()) if (k !== null && k !== undefined && k !== false) e.append(k instanceof Node ? k : String(k));
-  return e;
-}
-const en = (s) => el('span', { class: 'en' }, s);
-const bi = (zh, eng) => [zh, ' ', en(eng)];
 
 function say(zh, eng, kind = '', ...extra) {
   const p = $('status-line');
