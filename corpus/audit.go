@@ -24,7 +24,7 @@ func AuditDir(ctx context.Context, dir string, verifyHashes bool) (*AuditReport,
 		return nil, fmt.Errorf("audit %s: %w", dir, err)
 	}
 	db := &DB{dir: abs, now: time.Now, grace: defaultGrace}
-	defer db.Close()
+	defer func() { _ = db.Close() }() // read-only (no writer is opened): a close error loses nothing
 	if err := db.openFiles(false); err != nil {
 		return nil, fmt.Errorf("audit %s: %w", dir, err)
 	}
@@ -126,12 +126,12 @@ func (db *DB) auditDatabase(ctx context.Context, rep *AuditReport) error {
 	for rows.Next() {
 		var m string
 		if err := rows.Scan(&m); err != nil {
-			rows.Close()
+			_ = rows.Close() // a read; the Scan error is the one to report
 			return mapErr(err)
 		}
 		msgs = append(msgs, m)
 	}
-	rows.Close()
+	_ = rows.Close() // a read: rows.Err() is checked next
 	if err := rows.Err(); err != nil {
 		return mapErr(err)
 	}
@@ -140,7 +140,7 @@ func (db *DB) auditDatabase(ctx context.Context, rep *AuditReport) error {
 	if err != nil {
 		return mapErr(err)
 	}
-	defer fk.Close()
+	defer func() { _ = fk.Close() }() // a read: fk.Err() is checked
 	for fk.Next() {
 		rep.ForeignKeyErrors++
 	}
@@ -152,7 +152,7 @@ func listAuditClips(ctx context.Context, t *tx) ([]auditClip, error) {
 	if err != nil {
 		return nil, mapErr(err)
 	}
-	defer rows.Close()
+	defer func() { _ = rows.Close() }() // a read: rows.Err() is checked
 	var cs []auditClip
 	for rows.Next() {
 		var c auditClip
@@ -171,7 +171,7 @@ func auditDecisions(ctx context.Context, t *tx, clips []auditClip, rep *AuditRep
 	if err != nil {
 		return mapErr(err)
 	}
-	defer rows.Close()
+	defer func() { _ = rows.Close() }() // a read: rows.Err() is checked
 	last := make(map[string]string, len(clips))
 	prev := genesisHash
 	rep.ChainOK = true
@@ -206,7 +206,7 @@ func (db *DB) hashClip(id string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }() // opened read-only
 	h := sha256.New()
 	if _, err := io.Copy(h, f); err != nil {
 		return "", err
@@ -220,6 +220,6 @@ func (db *DB) dirNames(dir string) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer d.Close()
+	defer func() { _ = d.Close() }() // a directory opened read-only
 	return d.Readdirnames(-1)
 }

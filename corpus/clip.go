@@ -251,7 +251,7 @@ func findClips(ctx context.Context, t *tx, query string, args ...any) ([]*Clip, 
 	if err != nil {
 		return nil, mapErr(err)
 	}
-	defer rows.Close()
+	defer func() { _ = rows.Close() }() // a read: rows.Err() is checked
 	var cs []*Clip
 	for rows.Next() {
 		c, err := scanClip(rows)

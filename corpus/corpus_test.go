@@ -86,7 +86,11 @@ func rawDB(tb testing.TB, db *corpus.DB) *sql.DB {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	tb.Cleanup(func() { raw.Close() })
+	tb.Cleanup(func() {
+		if err := raw.Close(); err != nil {
+			tb.Errorf("close the raw database: %v", err)
+		}
+	})
 	return raw
 }
 
@@ -263,7 +267,7 @@ func TestOpen(t *testing.T) {
 				t.Fatalf("Slug = %q, want kept", got.Slug)
 			}
 			var n int
-			if err := rawDB(t, db).QueryRow(`SELECT COUNT(*) FROM migrations`).Scan(&n); err != nil {
+			if err := rawDB(t, db).QueryRowContext(ctx, `SELECT COUNT(*) FROM migrations`).Scan(&n); err != nil {
 				t.Fatal(err)
 			}
 			files, _ := filepath.Glob("migrations/*.sql")
@@ -323,7 +327,11 @@ func TestErrBusy(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer conn.Close()
+	defer func() {
+		if err := conn.Close(); err != nil {
+			t.Error(err)
+		}
+	}()
 	if _, err := conn.ExecContext(context.Background(), `BEGIN IMMEDIATE`); err != nil {
 		t.Fatal(err)
 	}

@@ -104,12 +104,12 @@ func TestDecisionEvents_AppendOnly(t *testing.T) {
 	raw := rawDB(t, db)
 
 	t.Run("UpdateFails", func(t *testing.T) {
-		if _, err := raw.Exec(`UPDATE decision_events SET reason = 'ok' WHERE clip_id = ?`, c.ID); err == nil {
+		if _, err := raw.ExecContext(ctx, `UPDATE decision_events SET reason = 'ok' WHERE clip_id = ?`, c.ID); err == nil {
 			t.Fatal("UPDATE decision_events = nil error, want the trigger's")
 		}
 	})
 	t.Run("DeleteFails", func(t *testing.T) {
-		if _, err := raw.Exec(`DELETE FROM decision_events`); err == nil {
+		if _, err := raw.ExecContext(ctx, `DELETE FROM decision_events`); err == nil {
 			t.Fatal("DELETE FROM decision_events = nil error, want the trigger's")
 		}
 		MustAudit(t, db)
@@ -121,7 +121,7 @@ func TestDecisionEvents_AppendOnly(t *testing.T) {
 			`UPDATE decision_events SET to_status = 'accepted' WHERE reason = 'noise'`,
 			`UPDATE clips SET status = 'accepted' WHERE id = '` + c.ID + `'`,
 		} {
-			if _, err := raw.Exec(q); err != nil {
+			if _, err := raw.ExecContext(ctx, q); err != nil {
 				t.Fatalf("%s: %v", q, err)
 			}
 		}
@@ -148,7 +148,7 @@ func TestDecisionEvents_AppendOnly(t *testing.T) {
 			`DROP TRIGGER decision_events_no_delete`,
 			`DELETE FROM decision_events WHERE clip_id = '` + c.ID + `'`,
 		} {
-			if _, err := raw.Exec(q); err != nil {
+			if _, err := raw.ExecContext(ctx, q); err != nil {
 				t.Fatalf("%s: %v", q, err)
 			}
 		}

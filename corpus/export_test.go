@@ -2,6 +2,7 @@ package corpus
 
 import (
 	"context"
+	"os"
 	"path/filepath"
 )
 
@@ -28,3 +29,11 @@ func SetBusyTimeoutMS(ms int) (restore func()) {
 
 // DecisionHash exposes the chain's hash function.
 var DecisionHash = decisionHash
+
+// SetClosePart replaces how AppendResumable closes the part file it wrote
+// and returns a function restoring it.
+func SetClosePart(fn func(*os.File) error) (restore func()) {
+	old := closePart
+	closePart = fn
+	return func() { closePart = old }
+}

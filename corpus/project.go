@@ -121,7 +121,7 @@ func findProjects(ctx context.Context, t *tx, rest string, args ...any) ([]*Proj
 	if err != nil {
 		return nil, mapErr(err)
 	}
-	defer rows.Close()
+	defer func() { _ = rows.Close() }() // a read: rows.Err() is checked
 	var ps []*Project
 	for rows.Next() {
 		p, err := scanProject(rows)

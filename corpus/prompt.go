@@ -23,7 +23,7 @@ func (db *DB) AddPrompts(ctx context.Context, projectID int64, prompts []Prompt)
 		if err != nil {
 			return mapErr(err)
 		}
-		defer stmt.Close()
+		defer func() { _ = stmt.Close() }() // finalizes the statement; every Exec's error is checked, and the commit is what counts
 		n = 0
 		for _, p := range prompts {
 			res, err := stmt.ExecContext(ctx, projectID, p.Text, p.Romanized, p.Note, nanos(t.now))
@@ -51,7 +51,7 @@ func (db *DB) Prompts(ctx context.Context, projectID int64) (ps []*Prompt, err e
 		if err != nil {
 			return mapErr(err)
 		}
-		defer rows.Close()
+		defer func() { _ = rows.Close() }() // a read: rows.Err() is checked
 		for rows.Next() {
 			p, err := scanPrompt(rows)
 			if err != nil {
@@ -102,7 +102,7 @@ func countInto[K comparable](ctx context.Context, t *tx, m map[K]int, query stri
 	if err != nil {
 		return mapErr(err)
 	}
-	defer rows.Close()
+	defer func() { _ = rows.Close() }() // a read: rows.Err() is checked
 	for rows.Next() {
 		var (
 			k K

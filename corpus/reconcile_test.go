@@ -151,13 +151,14 @@ func TestErrNoSpace(t *testing.T) {
 	}
 	ctx := context.Background()
 	mnt := t.TempDir()
-	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", mnt).CombinedOutput(); err != nil {
+	if out, err := exec.CommandContext(ctx, "mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", mnt).CombinedOutput(); err != nil {
 		if os.Getenv("CI") == "true" {
 			t.Fatalf("mount tmpfs: %v: %s", err, out)
 		}
 		t.Skipf("mount tmpfs (needs root and the mount command): %v: %s", err, out)
 	}
-	t.Cleanup(func() { _ = exec.Command("umount", "-l", mnt).Run() })
+	// Best effort: -l detaches it even while busy, and the test is over.
+	t.Cleanup(func() { _ = exec.CommandContext(ctx, "umount", "-l", mnt).Run() })
 	dir := filepath.Join(mnt, "data")
 	db := MustOpenDBAt(t, dir, corpus.Options{})
 	defer MustCloseDB(t, db)
@@ -196,7 +197,9 @@ func TestErrNoSpace(t *testing.T) {
 				break
 			}
 		}
-		fh.Close()
+		if err := fh.Close(); err != nil {
+			t.Fatal(err)
+		}
 		var last error
 		for i := range 200 {
 			u, err := db.NewUpload()

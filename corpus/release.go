@@ -209,12 +209,12 @@ func dropStaleBuilds(ctx context.Context, t *tx, projectID int64) error {
 	for rows.Next() {
 		var id int64
 		if err := rows.Scan(&id); err != nil {
-			rows.Close()
+			_ = rows.Close() // a read; the Scan error is the one to report
 			return mapErr(err)
 		}
 		ids = append(ids, id)
 	}
-	rows.Close()
+	_ = rows.Close() // a read: rows.Err() is returned below
 	for _, id := range ids {
 		if err := dropBuild(ctx, t, id); err != nil {
 			return err
@@ -259,12 +259,12 @@ func (db *DB) copyReleaseClips(ctx context.Context, r *Release, key []byte) erro
 				var speaker int64
 				if err := rows.Scan(&c.ClipID, &speaker, &c.SHA256, &c.Bytes, &c.DurationS, &c.SampleRate, &c.Channels,
 					&c.Bits, &c.Mode, &c.NoiseBand, &c.Transcript, &c.DialectRegion, &c.AgeBand, &c.Gender, &c.TranscriptionID); err != nil {
-					rows.Close()
+					_ = rows.Close() // a read; the Scan error is the one to report
 					return mapErr(err)
 				}
 				batch, speakers = append(batch, c), append(speakers, speaker)
 			}
-			rows.Close()
+			_ = rows.Close() // a read: rows.Err() is checked next
 			if err := rows.Err(); err != nil {
 				return mapErr(err)
 			}
@@ -303,7 +303,7 @@ func (db *DB) publishRelease(ctx context.Context, r *Release) error {
 	speakers := map[string]bool{}
 	r.Clips, r.DurationS = 0, 0
 	err := db.eachReleaseClip(ctx, r.ID, func(c *ReleaseClip) error {
-		fmt.Fprintf(h, "%s %s %s %d\n", c.ClipID, c.Speaker, c.SHA256, c.Bytes)
+		_, _ = fmt.Fprintf(h, "%s %s %s %d\n", c.ClipID, c.Speaker, c.SHA256, c.Bytes) // a hash.Hash never returns a write error
 		speakers[c.Speaker] = true
 		r.Clips++
 		r.DurationS += c.DurationS
@@ -352,7 +352,7 @@ func (db *DB) Releases(ctx context.Context, projectID int64) (rs []*Release, err
 		if err != nil {
 			return mapErr(err)
 		}
-		defer rows.Close()
+		defer func() { _ = rows.Close() }() // a read: rows.Err() is checked
 		for rows.Next() {
 			r, err := scanRelease(rows)
 			if err != nil {
@@ -376,7 +376,7 @@ func (db *DB) ReleaseClips(ctx context.Context, releaseID int64, after string, l
 		if err != nil {
 			return mapErr(err)
 		}
-		defer rows.Close()
+		defer func() { _ = rows.Close() }() // a read: rows.Err() is checked
 		for rows.Next() {
 			var c ReleaseClip
 			if err := rows.Scan(&c.ClipID, &c.Speaker, &c.SHA256, &c.Bytes, &c.DurationS, &c.SampleRate, &c.Channels,

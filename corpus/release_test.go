@@ -45,7 +45,7 @@ func (f *releaseFixture) addClip(tb testing.TB, db *corpus.DB, u *corpus.User, n
 	c := newClip(f.fixture, nil, fmt.Sprintf("client-%d", n))
 	c.SpeakerID = u.ID
 	c.Transcript = fmt.Sprintf("=第 %d 句\t%s", n, "阮兜佇台南")
-	data := append([]byte("RIFF"), bytes.Repeat([]byte{byte(n)}, 2000+n)...)
+	data := append([]byte("RIFF"), bytes.Repeat([]byte{byte(n & 0xff)}, 2000+n)...)
 	mustCommitClip(tb, db, c, data)
 	f.clips[c.ID] = data
 	if accept {
@@ -85,7 +85,7 @@ func archiveBytes(tb testing.TB, db *corpus.DB, id int64, format string) []byte 
 	if err != nil {
 		tb.Fatalf("ReleaseArchive(%d, %s): %v", id, format, err)
 	}
-	defer af.Close()
+	defer func() { _ = af.Close() }() // opened read-only
 	b, err := io.ReadAll(af)
 	if err != nil {
 		tb.Fatal(err)
@@ -162,14 +162,14 @@ func TestDB_CreateRelease(t *testing.T) {
 			fmt.Sprintf(`DELETE FROM release_clips WHERE release_id = %d`, first.ID),
 			fmt.Sprintf(`INSERT INTO release_clips SELECT %d, clip_id, speaker, sha256, bytes, duration_s, sample_rate, channels, bits, mode, noise_band, transcript, dialect_region, age_band, gender, transcription_id FROM release_clips WHERE release_id = %d`, first.ID, r2.ID),
 		} {
-			if _, err := raw.Exec(q); err == nil || !strings.Contains(err.Error(), "immutable") {
+			if _, err := raw.ExecContext(ctx, q); err == nil || !strings.Contains(err.Error(), "immutable") {
 				t.Errorf("%s: err = %v, want immutable", q, err)
 			}
 		}
 	})
 
 	t.Run("ConsentWithdrawn", func(t *testing.T) {
-		if _, err := rawDB(t, db).Exec(`UPDATE users SET consent_version = 0 WHERE id = ?`, f.other.ID); err != nil {
+		if _, err := rawDB(t, db).ExecContext(ctx, `UPDATE users SET consent_version = 0 WHERE id = ?`, f.other.ID); err != nil {
 			t.Fatal(err)
 		}
 		r3 := mustRelease(t, db, f.project.ID)
@@ -237,7 +237,7 @@ func TestDB_ReleaseArchive(t *testing.T) {
 				results <- nil
 				return
 			}
-			defer af.Close()
+			defer func() { _ = af.Close() }() // opened read-only
 			b, _ := io.ReadAll(af)
 			results <- b
 		}()
@@ -324,7 +324,12 @@ func TestF05_CrashDuringArchiveBuild(t *testing.T) {
 	r := mustRelease(t, db, f.project.ID)
 	MustCloseDB(t, db)
 
-	cmd := exec.Command(os.Args[0], "-test.run=^TestF05Child$", "-test.v")
+	// This test binary again, as the child.
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.CommandContext(t.Context(), exe, "-test.run=^TestF05Child$", "-test.v")
 	cmd.Env = append(os.Environ(), "DIALECT_F05_DIR="+dir, fmt.Sprintf("DIALECT_F05_RELEASE=%d", r.ID))
 	out, err := cmd.CombinedOutput()
 	var ee *exec.ExitError
@@ -369,7 +374,9 @@ func TestF05Child(t *testing.T) {
 		}
 	})
 	var id int64
-	fmt.Sscan(os.Getenv("DIALECT_F05_RELEASE"), &id)
+	if _, err := fmt.Sscan(os.Getenv("DIALECT_F05_RELEASE"), &id); err != nil {
+		t.Fatalf("DIALECT_F05_RELEASE: %v", err)
+	}
 	_, err := db.ReleaseArchive(context.Background(), id, "kaldi")
 	t.Fatalf("the build finished (%v); it should have crashed", err)
 }

@@ -314,17 +314,23 @@ type Chunk struct {
 // chunkBuf is the copy buffer of one append.
 const chunkBuf = 256 << 10
 
-// AppendResumable writes a chunk at the upload's offset, fsyncs it, then
-// moves the stored offset past it (and the expiry to ResumableTTL from now)
-// in one short transaction; no transaction is open while the body is read.
-// It returns the upload's offset afterwards.
+// closePart closes a part file that AppendResumable wrote to. A variable
+// only so that tests can make the close fail: on a local file system it
+// never does, while on NFS or FUSE a close can report a failed writeback.
+var closePart = (*os.File).Close
+
+// AppendResumable writes a chunk at the upload's offset, fsyncs and closes
+// the part file, then moves the stored offset past it (and the expiry to
+// ResumableTTL from now) in one short transaction; no transaction is open
+// while the body is read. It returns the upload's offset afterwards.
 //
 // When Body fails part-way (the client went away, or the server stopped
 // the request), the bytes that arrived are kept ("store as much as
 // possible") and the read error is returned, wrapped, with the new offset.
 // ErrOffsetMismatch, ErrChunkTooLarge and ErrChecksumMismatch leave the
 // offset unchanged; so does a full disk (ErrNoSpace), after keeping what
-// fitted. ErrUploadFinished and ErrUploadExpired refuse the chunk.
+// fitted. ErrUploadFinished and ErrUploadExpired refuse the chunk. A part
+// file whose close fails leaves the offset unchanged too.
 func (db *DB) AppendResumable(ctx context.Context, id string, c Chunk) (int64, error) {
 	r, err := db.Resumable(ctx, id)
 	switch {
@@ -339,7 +345,14 @@ func (db *DB) AppendResumable(ctx context.Context, id string, c Chunk) (int64, e
 	if err != nil {
 		return r.Offset, fmt.Errorf("append to upload %s: %w", id, err)
 	}
-	defer f.Close()
+	closed := false
+	defer func() {
+		if !closed {
+			// An error path: nothing past the stored offset was
+			// acknowledged, and the next open cuts the file back to it.
+			_ = f.Close()
+		}
+	}()
 	if c.Offset != r.Offset {
 		return r.Offset, fmt.Errorf("upload %s is at %d, not %d: %w", id, r.Offset, c.Offset, ErrOffsetMismatch)
 	}
@@ -377,8 +390,18 @@ func (db *DB) AppendResumable(ctx context.Context, id string, c Chunk) (int64, e
 		if err := f.Sync(); err != nil {
 			return drop(fmt.Errorf("append to upload %s: %w", id, mapErr(err)))
 		}
+	}
+	// The file is closed, and its close checked, before the offset moves: a
+	// close can report a failed writeback (NFS), and then the chunk is not
+	// acknowledged. The bytes it left past the offset are cut by the next
+	// open, as after a crash before the commit.
+	closed = true
+	if err := closePart(f); err != nil {
+		return r.Offset, fmt.Errorf("append to upload %s: %w", id, mapErr(err))
+	}
+	if n > 0 {
 		if err := db.setOffset(ctx, r, r.Offset+n); err != nil {
-			return drop(fmt.Errorf("append to upload %s: %w", id, err))
+			return r.Offset, fmt.Errorf("append to upload %s: %w", id, err)
 		}
 	}
 	switch {

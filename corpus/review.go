@@ -196,7 +196,7 @@ func round(ctx context.Context, t *tx, clipID string) (n int, appealNote string,
 	if err != nil {
 		return 0, "", mapErr(err)
 	}
-	defer rows.Close()
+	defer func() { _ = rows.Close() }() // a read: rows.Err() is checked
 	for rows.Next() {
 		n++
 		if err := rows.Scan(&appealNote); err != nil {
@@ -551,7 +551,7 @@ func (db *DB) History(ctx context.Context, clipIDs []string) (map[string][]*Hist
 				)
 				if err := rows.Scan(&d.ID, &d.ClipID, &d.AuthorID, &from, &to, &d.Reason, &d.Note, &d.PrevHash, &d.Hash, &created,
 					&vote, &rnd, &marker); err != nil {
-					rows.Close()
+					_ = rows.Close() // a read; the Scan error is the one to report
 					return mapErr(err)
 				}
 				d.From, d.To, d.CreatedAt = ClipStatus(from), ClipStatus(to), fromNanos(created)
@@ -573,7 +573,7 @@ func (db *DB) History(ctx context.Context, clipIDs []string) (map[string][]*Hist
 				}
 				out[id] = append(out[id], ev)
 			}
-			rows.Close()
+			_ = rows.Close() // a read: rows.Err() is checked next
 			if err := rows.Err(); err != nil {
 				return mapErr(err)
 			}

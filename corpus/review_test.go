@@ -262,13 +262,13 @@ func TestLedger_AppendOnly(t *testing.T) {
 	mustReview(t, db, accept(c.ID, f.reviewer.ID))
 	mustReview(t, db, accept(c2.ID, f.reviewer.ID))
 	raw := rawDB(t, db)
-	if _, err := raw.Exec(`UPDATE ledger_entries SET amount_cents = 99999`); err == nil {
+	if _, err := raw.ExecContext(ctx, `UPDATE ledger_entries SET amount_cents = 99999`); err == nil {
 		t.Fatal("UPDATE ledger_entries succeeded")
 	}
-	if _, err := raw.Exec(`DELETE FROM ledger_entries`); err == nil {
+	if _, err := raw.ExecContext(ctx, `DELETE FROM ledger_entries`); err == nil {
 		t.Fatal("DELETE FROM ledger_entries succeeded")
 	}
-	if _, err := raw.Exec(`DELETE FROM reviews`); err == nil {
+	if _, err := raw.ExecContext(ctx, `DELETE FROM reviews`); err == nil {
 		t.Fatal("DELETE FROM reviews succeeded")
 	}
 	MustAudit(t, db)
@@ -276,7 +276,7 @@ func TestLedger_AppendOnly(t *testing.T) {
 		`DROP TRIGGER ledger_entries_no_update`,
 		`UPDATE ledger_entries SET amount_cents = 99999 WHERE clip_id = '` + c.ID + `'`,
 	} {
-		if _, err := raw.Exec(q); err != nil {
+		if _, err := raw.ExecContext(ctx, q); err != nil {
 			t.Fatalf("%s: %v", q, err)
 		}
 	}
@@ -293,7 +293,7 @@ func TestLedger_AppendOnly(t *testing.T) {
 		`UPDATE decision_events SET to_status = 'rejected' WHERE clip_id = '` + c2.ID + `' AND reason = 'accept'`,
 		`UPDATE clips SET status = 'rejected' WHERE id = '` + c2.ID + `'`,
 	} {
-		if _, err := raw.Exec(q); err != nil {
+		if _, err := raw.ExecContext(ctx, q); err != nil {
 			t.Fatalf("%s: %v", q, err)
 		}
 	}

@@ -112,7 +112,7 @@ func TestDB_Token(t *testing.T) {
 		_, err := db.TokenByHash(ctx, []byte{2})
 		wantErr(t, err, corpus.ErrNotFound)
 		// A revoked token is not found (there is no revoke method yet).
-		if _, err := rawDB(t, db).Exec(`UPDATE tokens SET revoked_at = 1 WHERE hash = ?`, h); err != nil {
+		if _, err := rawDB(t, db).ExecContext(ctx, `UPDATE tokens SET revoked_at = 1 WHERE hash = ?`, h); err != nil {
 			t.Fatal(err)
 		}
 		_, err = db.TokenByHash(ctx, h)

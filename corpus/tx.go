@@ -81,7 +81,9 @@ func (db *DB) update(ctx context.Context, fn func(context.Context, *tx) error) e
 	if err != nil {
 		return err
 	}
-	defer t.Rollback()
+	// A no-op after the commit; when fn fails, its error is the one to
+	// report.
+	defer func() { _ = t.Rollback() }()
 	if err := fn(ctx, t); err != nil {
 		return err
 	}
@@ -104,7 +106,7 @@ func (db *DB) queryIDs(ctx context.Context, query string, args ...any) ([]string
 		if err != nil {
 			return mapErr(err)
 		}
-		defer rows.Close()
+		defer func() { _ = rows.Close() }() // a read: rows.Err() is checked
 		for rows.Next() {
 			var id string
 			if err := rows.Scan(&id); err != nil {
@@ -123,7 +125,7 @@ func (db *DB) view(ctx context.Context, fn func(*tx) error) error {
 	if err != nil {
 		return err
 	}
-	defer t.Rollback()
+	defer func() { _ = t.Rollback() }() // a read transaction: ending it undoes nothing
 	return fn(t)
 }
 

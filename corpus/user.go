@@ -154,7 +154,7 @@ func findUsers(ctx context.Context, t *tx, rest string, args ...any) ([]*User, e
 	if err != nil {
 		return nil, mapErr(err)
 	}
-	defer rows.Close()
+	defer func() { _ = rows.Close() }() // a read: rows.Err() is checked
 	var us []*User
 	for rows.Next() {
 		u, err := scanUser(rows)
