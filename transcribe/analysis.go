@@ -53,8 +53,8 @@ type wavData struct {
 // but a file is never trusted blindly).
 func readWAV(r io.ReaderAt, size int64) (*wavData, error) {
 	var hdr [12]byte
-	if _, err := r.ReadAt(hdr[:], 0); err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrUnsupported, err)
+	if err := readFullAt(r, hdr[:], 0); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrUnsupported, err)
 	}
 	if string(hdr[0:4]) != "RIFF" || string(hdr[8:12]) != "WAVE" {
 		return nil, ErrUnsupported
@@ -64,8 +64,8 @@ func readWAV(r io.ReaderAt, size int64) (*wavData, error) {
 	off := int64(12)
 	for i := 0; i < 64 && off+8 <= size; i++ {
 		var ch [8]byte
-		if _, err := r.ReadAt(ch[:], off); err != nil {
-			return nil, fmt.Errorf("%w: %v", ErrUnsupported, err)
+		if err := readFullAt(r, ch[:], off); err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrUnsupported, err)
 		}
 		id, n := string(ch[0:4]), int64(binary.LittleEndian.Uint32(ch[4:8]))
 		body := off + 8
@@ -75,8 +75,8 @@ func readWAV(r io.ReaderAt, size int64) (*wavData, error) {
 				return nil, ErrUnsupported
 			}
 			f := make([]byte, n)
-			if _, err := r.ReadAt(f, body); err != nil {
-				return nil, fmt.Errorf("%w: %v", ErrUnsupported, err)
+			if err := readFullAt(r, f, body); err != nil {
+				return nil, fmt.Errorf("%w: %w", ErrUnsupported, err)
 			}
 			tag := binary.LittleEndian.Uint16(f[0:2])
 			w.channels = int(binary.LittleEndian.Uint16(f[2:4]))
@@ -101,6 +101,20 @@ func readWAV(r io.ReaderAt, size int64) (*wavData, error) {
 		off = body + n + n&1
 	}
 	return nil, ErrUnsupported
+}
+
+// readFullAt reads len(p) bytes at off. io.ReaderAt may report io.EOF
+// with a full read that ends the input: that is success. A short read is an
+// error even when the reader gives none.
+func readFullAt(r io.ReaderAt, p []byte, off int64) error {
+	n, err := r.ReadAt(p, off)
+	if n == len(p) && (err == nil || errors.Is(err, io.EOF)) {
+		return nil
+	}
+	if err == nil {
+		err = io.ErrUnexpectedEOF // a reader breaking the io.ReaderAt contract
+	}
+	return err
 }
 
 // Analyze reads the clip once, in blocks, and returns its Analysis. dc, when
@@ -186,8 +200,14 @@ func (a *Analysis) pass(r io.ReaderAt, w *wavData, from, to int, sum, sq [][]flo
 	for k := from; k < to; {
 		n := min(int64(to-k), perBlock)
 		b := buf[:n*hopBytes]
-		if _, err := r.ReadAt(b, w.offset+int64(k)*hopBytes); err != nil && !errors.Is(err, io.EOF) {
-			return err
+		off := w.offset + int64(k)*hopBytes
+		if err := readFullAt(r, b, off); err != nil {
+			// The hops lie inside the size given to Analyze: a short read
+			// means the file shrank, and buf still holds the last block.
+			if errors.Is(err, io.EOF) {
+				err = io.ErrUnexpectedEOF
+			}
+			return fmt.Errorf("transcribe: read samples at byte %d: %w", off, err)
 		}
 		for j := int64(0); j < n; j++ {
 			h := b[j*hopBytes : (j+1)*hopBytes]
@@ -195,13 +215,13 @@ func (a *Analysis) pass(r io.ReaderAt, w *wavData, from, to int, sum, sq [][]flo
 				var s, q int64
 				lo, hi := int16(math.MaxInt16), int16(math.MinInt16)
 				for i := 2 * c; i+1 < len(h); i += w.blockAlign {
-					v := int16(uint16(h[i]) | uint16(h[i+1])<<8)
+					v := int16(h[i]) | int16(h[i+1])<<8 // little-endian; the shift carries the sign
 					lo, hi = min(lo, v), max(hi, v)
 					s += int64(v)
 					q += int64(v) * int64(v)
 				}
 				sum[c][k], sq[c][k] = float64(s)*scale, float64(q)*scale*scale
-				a.Min[c][k], a.Max[c][k] = int8(lo>>8), int8(hi>>8)
+				a.Min[c][k], a.Max[c][k] = int8(lo>>8), int8(hi>>8) //nolint:gosec // G115: an int16 shifted right by 8 is in [-128, 127]
 			}
 			k++
 		}

@@ -128,6 +128,6 @@ func analyzeFile(path string, size int64) (*transcribe.Analysis, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }() // read-only
 	return transcribe.Analyze(f, size, nil)
 }

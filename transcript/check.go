@@ -29,6 +29,8 @@ func (e *engine) check() {
 			// Digits count as words here: `3` was said, just written the
 			// wrong way, which is T006's business, not T002's.
 			content = true
+		default:
+			// Spaces, marks, hyphens, symbols and tags are not words.
 		}
 	}
 	e.eff = eff
@@ -42,7 +44,7 @@ func (e *engine) check() {
 		// Only one finding for a line with no words: fixing its marks or
 		// spaces would just leave an empty line.
 		en, zh := msgEmpty(strings.TrimSpace(s) == "")
-		e.add(RuleEmpty, 0, int32(len(s)), 0, "", false, en, zh)
+		e.add(RuleEmpty, 0, i32(len(s)), 0, "", false, en, zh)
 		if e.needNFC {
 			// Still normalize (U+2000 becomes U+2002): the output of Fix
 			// is NFC, whatever else it keeps.
@@ -71,9 +73,9 @@ func (e *engine) check() {
 	}
 	if e.k.maxLength > 0 && int(e.cols) > e.k.maxLength {
 		// The item holding character N+1 (a tag spans several).
-		i := sort.Search(len(items), func(i int) bool { return items[i].col > int32(e.k.maxLength) }) - 1
+		i := sort.Search(len(items), func(i int) bool { return int(items[i].col) > e.k.maxLength }) - 1
 		en, zh := msgMaxLength(e.k.maxLength, int(e.cols))
-		e.add(RuleMaxLength, items[i].start, int32(len(s)), items[i].col, "", false, en, zh)
+		e.add(RuleMaxLength, items[i].start, i32(len(s)), items[i].col, "", false, en, zh)
 	}
 	if e.k.script != "" {
 		e.checkScript()
@@ -200,6 +202,12 @@ func (e *engine) checkItems(w width) {
 				en, zh := e.message(msgKey{RuleWidth, text, fix, 0}, func() (string, string) { return msgWidth(text, fix, w == widthFull) })
 				e.add(RuleWidth, it.start, it.end, it.col, fix, true, en, zh)
 			}
+		default:
+			// No rule about the character alone: digits (checkDigits),
+			// hyphens (checkHyphens), bytes that are not UTF-8 (F002, in
+			// check); Han, other letters and tags are words. Combining marks
+			// never get here: the tokenizer attaches them or makes them
+			// cInvisible.
 		}
 	}
 }
@@ -351,7 +359,7 @@ func (e *engine) checkNFC() {
 		if runStart >= 0 {
 			fixed := norm.NFC.String(s[runStart:runEnd])
 			en, zh := msgNFC(fixed)
-			e.add(RuleNFC, int32(runStart), int32(runEnd), e.colAt(int32(runStart)), fixed, true, en, zh)
+			e.add(RuleNFC, i32(runStart), i32(runEnd), e.colAt(i32(runStart)), fixed, true, en, zh)
 			runStart = -1
 		}
 	}

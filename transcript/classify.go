@@ -256,6 +256,3 @@ func isToneMark(r rune) bool {
 func emojiTail(r rune) bool {
 	return r >= 0xFE00 && r <= 0xFE0F || r >= 0x1F3FB && r <= 0x1F3FF || r == 0x20E3 || r >= 0xE0020 && r <= 0xE007F
 }
-
-// isHanRune reports whether r is Han for the script rule.
-func isHanRune(r rune) bool { return r >= 0x4E00 && r <= 0x9FFF || unicode.Is(unicode.Han, r) }

@@ -95,16 +95,15 @@ const (
 // compiled is a Config checked and turned into lookups, built once per
 // Lint call or per stream.
 type compiled struct {
-	width       width
-	tags        []string
-	tagFirst    [256]bool // first bytes of the allowed tags, to skip the prefix test
-	inWords     map[rune]bool
-	off         map[string]bool
-	severity    map[string]Severity
-	finalMark   bool
-	maxLength   int
-	script      string
-	anyOptional bool
+	width     width
+	tags      []string
+	tagFirst  [256]bool // first bytes of the allowed tags, to skip the prefix test
+	inWords   map[rune]bool
+	off       map[string]bool
+	severity  map[string]Severity
+	finalMark bool
+	maxLength int
+	script    string
 }
 
 func compile(c Config) (*compiled, error) {

@@ -1,6 +1,7 @@
 package transcript
 
 import (
+	"math"
 	"sort"
 	"unicode/utf8"
 )
@@ -60,10 +61,28 @@ func (e *engine) message(key msgKey, build func() (string, string)) (string, str
 	return en, zh
 }
 
+// maxLineLen is the longest line the engine lints. It keeps byte offsets
+// and columns in int32 (an item is 16 bytes), and no offset or column of a
+// line exceeds its length. LintStream's lines are far shorter
+// (MaxLineBytes); Lint and Fix take text of any length.
+const maxLineLen = math.MaxInt32
+
+// i32 converts a byte offset or column of the current line, which lintLine
+// has checked to be at most maxLineLen.
+func i32(i int) int32 {
+	return int32(i) //nolint:gosec // G115: at most maxLineLen (math.MaxInt32), checked in lintLine
+}
+
 // lintLine appends the findings of one line (without its terminator) to
 // e.out. lineNo, col0 and off place the line in the input.
 func (e *engine) lintLine(s string, lineNo, col0 int, off int64) {
 	e.s, e.lineNo, e.col0, e.off = s, lineNo, col0, off
+	if len(s) > maxLineLen {
+		// Its offsets would wrap: report the line, lint none of it.
+		en, zh := msgLineTooLong(maxLineLen)
+		e.add(RuleUnreadable, 0, 0, 0, "", false, en, zh)
+		return
+	}
 	e.tokenize()
 	e.check()
 }
@@ -92,8 +111,8 @@ func (e *engine) tokenize() {
 		b := s[i]
 		if k.tagFirst[b] {
 			if t := k.matchTag(s[i:]); t != "" {
-				items = append(items, item{start: int32(i), end: int32(i + len(t)), col: col, cls: cTag})
-				col += int32(utf8.RuneCountInString(t))
+				items = append(items, item{start: i32(i), end: i32(i + len(t)), col: col, cls: cTag})
+				col += i32(utf8.RuneCountInString(t))
 				i += len(t)
 				continue
 			}
@@ -101,14 +120,14 @@ func (e *engine) tokenize() {
 		if b < utf8.RuneSelf {
 			a := asciiClass[b]
 			apos = apos || a.flag&fApos != 0
-			items = append(items, item{int32(i), int32(i + 1), col, class(a.cls), a.sub, a.flag})
+			items = append(items, item{i32(i), i32(i + 1), col, class(a.cls), a.sub, a.flag})
 			i++
 			col++
 			continue
 		}
 		r, n := utf8.DecodeRuneInString(s[i:])
 		if r == utf8.RuneError && n == 1 {
-			items = append(items, item{int32(i), int32(i + 1), col, cBad, 0, 0})
+			items = append(items, item{i32(i), i32(i + 1), col, cBad, 0, 0})
 			i++
 			col++
 			continue
@@ -128,7 +147,7 @@ func (e *engine) tokenize() {
 			// Keep an emoji sequence in one finding: modifiers, variation
 			// selectors, keycaps and the characters joined by ZWJ.
 			if emojiTail(r) || cls == cCombining || r == 0x200D || cls == cSymbol && last.flag&fZWJ != 0 {
-				last.end = int32(i + n)
+				last.end = i32(i + n)
 				if r == 0x200D {
 					last.flag |= fZWJ
 				} else {
@@ -142,8 +161,8 @@ func (e *engine) tokenize() {
 		if cls == cCombining {
 			// A combining mark belongs to the letter before it (Tâi-lô tone
 			// marks, POJ o͘); anywhere else it is T007.
-			if last != nil && (last.cls == cLatin || last.cls == cLetter) && last.end == int32(i) {
-				last.end = int32(i + n)
+			if last != nil && (last.cls == cLatin || last.cls == cLetter) && last.end == i32(i) {
+				last.end = i32(i + n)
 				i += n
 				col++
 				continue
@@ -151,7 +170,7 @@ func (e *engine) tokenize() {
 			cls = cInvisible
 		}
 		apos = apos || flag&fApos != 0
-		items = append(items, item{int32(i), int32(i + n), col, cls, sub, flag})
+		items = append(items, item{i32(i), i32(i + n), col, cls, sub, flag})
 		i += n
 		col++
 	}

@@ -42,6 +42,7 @@ func ParseFormat(s string) (Format, error) {
 		return WebVTT, nil
 	case "json", "ndjson":
 		return JSONL, nil
+	default: // a format's own name, or none: the loop below decides
 	}
 	for _, g := range Formats() {
 		if f == g {

@@ -191,7 +191,7 @@ func hex4(s string) rune {
 	if len(s) < 4 {
 		return utf8.RuneError
 	}
-	v, err := strconv.ParseUint(s[:4], 16, 32)
+	v, err := strconv.ParseUint(s[:4], 16, 16)
 	if err != nil {
 		return utf8.RuneError
 	}
@@ -220,7 +220,7 @@ func encodeJSON(text string, ascii bool) (string, []span) {
 			b.WriteString(`\r`)
 		case r < 0x20:
 			b.WriteString(`\u00`)
-			b.WriteString(strconv.FormatUint(uint64(r)>>4, 16) + strconv.FormatUint(uint64(r)&15, 16))
+			b.WriteString(strconv.FormatInt(int64(r)>>4, 16) + strconv.FormatInt(int64(r)&15, 16))
 		case ascii && r >= utf8.RuneSelf:
 			if r1, r2 := utf16.EncodeRune(r); r1 != utf8.RuneError {
 				b.WriteString(`\u` + hexRune(r1) + `\u` + hexRune(r2))
@@ -237,6 +237,6 @@ func encodeJSON(text string, ascii bool) (string, []span) {
 }
 
 func hexRune(r rune) string {
-	s := strconv.FormatUint(uint64(r), 16)
+	s := strconv.FormatInt(int64(r), 16)
 	return strings.Repeat("0", 4-len(s)) + s
 }

@@ -28,7 +28,8 @@ func newLinter(k *compiled) *Linter {
 }
 
 // Lint returns the findings of text, sorted by position. Each line of text
-// is one utterance; "\r\n" ends a line like "\n".
+// is one utterance; "\r\n" ends a line like "\n". A line of more than
+// math.MaxInt32 bytes is not linted: it gets one F001 finding.
 func (l *Linter) Lint(text string) []Finding {
 	e := l.pool.Get().(*engine)
 	defer l.pool.Put(e)

@@ -162,6 +162,11 @@ func msgVariant(text, fix string) (string, string) {
 	return "variant mark " + show(text) + ", use '" + fix + "'", "標點變體" + showZh(text) + "，請改用「" + fix + "」"
 }
 
+func msgLineTooLong(limit int) (string, string) {
+	return fmt.Sprintf("line longer than %d bytes: not checked", limit),
+		fmt.Sprintf("這一行超過 %d 位元組，未檢查", limit)
+}
+
 func msgFinalMark() (string, string) {
 	return "utterance does not end with a mark (，。？！ or , . ? !)", "句尾沒有標點（，。？！或 , . ? !）"
 }

@@ -46,9 +46,9 @@ func (lr *lineReader) readLine() (line []byte, ok bool) {
 		return nil, false
 	}
 	line, err := lr.br.ReadSlice('\n')
-	if err == bufio.ErrBufferFull {
+	if errors.Is(err, bufio.ErrBufferFull) {
 		lr.long = append(lr.long[:0], line...)
-		for err == bufio.ErrBufferFull {
+		for errors.Is(err, bufio.ErrBufferFull) {
 			line, err = lr.br.ReadSlice('\n')
 			lr.long = append(lr.long, line...)
 			if len(lr.long) > MaxLineBytes {

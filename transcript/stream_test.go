@@ -52,13 +52,16 @@ func TestFormatsGolden(t *testing.T) {
 			if fixErr == nil {
 				// What is left after fixing must be what linting the output finds.
 				var again []string
-				LintStream(bytes.NewReader(out.Bytes()), opts, DefaultConfig(), func(_ Utterance, fs []Finding) error {
+				err := LintStream(bytes.NewReader(out.Bytes()), opts, DefaultConfig(), func(_ Utterance, fs []Finding) error {
 					for _, f := range fs {
 						again = append(again, "remaining "+brief(f))
 						checkFilePosition(t, out.Bytes(), f)
 					}
 					return nil
 				})
+				if err != nil {
+					t.Errorf("lint of fixed output: %v", err)
+				}
 				got := strings.Join(again, "\n")
 				if want := remainingLines(b.String()); got != want {
 					t.Errorf("lint of fixed output:\n%s\nwant the remaining findings:\n%s", got, want)

@@ -75,6 +75,7 @@ func (p *cueParser) next(lr *lineReader, rec *record) (bool, error) {
 		p.texts++
 		rec.setUtt(p.id, 0, len(body))
 		return true, nil
+	default: // cueTiming (a non-blank line ends cueBetween above)
 	}
 	// cueTiming: the first or second line of a block.
 	if !bytes.Contains(body, []byte("-->")) {

@@ -171,9 +171,13 @@ func (a *analysis) parallel(r io.ReaderAt, h *header, hopLen, perBlock, nBlocks 
 
 // work reads the block and summarises each channel's hops.
 func (b *block) work(r io.ReaderAt, f Format, hopLen int64) {
+	// A pooled block may carry the error of the file that last used it.
+	b.err = nil
 	data := b.data[:b.n]
-	if _, err := r.ReadAt(data, b.off); err != nil && !(err == io.EOF && len(data) > 0) {
-		b.err = ioErr(err)
+	if err := readFullAt(r, data, b.off); err != nil {
+		// A short read leaves the pooled buffer's old bytes in data: the
+		// missing audio is reported, never measured.
+		b.err = ioErr(err, "audio")
 		return
 	}
 	nFrames := b.n / int64(f.BlockAlign)

@@ -63,11 +63,13 @@ func WAV(r io.ReaderAt, size int64, opts Options) (*Report, error) {
 // File checks the WAV file at path. The error is non-nil only when the file
 // cannot be opened or read.
 func File(path string, opts Options) (*Report, error) {
-	f, err := os.Open(path)
+	// File's one caller is the command line (cmd/dialect), which checks the
+	// files its operator names; the server checks uploads through WAV.
+	f, err := os.Open(path) //nolint:gosec // G304: opening the path its caller names is File's job
 	if err != nil {
 		return &Report{Path: path, Findings: []Finding{}}, err
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }() // read-only: nothing to flush
 	st, err := f.Stat()
 	if err != nil {
 		return &Report{Path: path, Findings: []Finding{}}, err

@@ -169,6 +169,7 @@ func (c *Config) mode(m Mode) ModeLimits {
 		return c.Monologue
 	case ModeDialogue:
 		return c.Dialogue
+	default: // ModeAny, or a mode no task names: the union below
 	}
 	// No task: accept what any mode would.
 	all := ModeLimits{MinDurationS: c.Prompted.MinDurationS, MaxDurationS: c.Prompted.MaxDurationS}
@@ -193,8 +194,11 @@ func (c *Config) band(b Band) BandLimits {
 		return c.Medium
 	case BandHigh:
 		return c.High
+	default:
+		// BandAny has no limits of its own: the rules then check only the
+		// ceiling, MaxNoiseDBFS. A band no task names gets none either.
+		return BandLimits{}
 	}
-	return BandLimits{}
 }
 
 // bandOf names the band a noise floor falls in.

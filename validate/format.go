@@ -44,8 +44,9 @@ func (f Format) decodable() bool {
 		return f.Bits == 8 || f.Bits == 16 || f.Bits == 24 || f.Bits == 32
 	case EncodingFloat:
 		return f.Bits == 32 || f.Bits == 64
+	default: // A-law, μ-law and other codecs are refused before decoding
+		return false
 	}
-	return false
 }
 
 func (f Format) codecName() string {
@@ -54,6 +55,7 @@ func (f Format) codecName() string {
 		return "A-law"
 	case EncodingMuLaw:
 		return "μ-law"
+	default: // named by its format tag below
 	}
 	switch f.FormatTag {
 	case 0x0002:

@@ -48,9 +48,14 @@ func TestGoAudioAgreement(t *testing.T) {
 		if err := enc.Close(); err != nil {
 			t.Fatal(err)
 		}
-		f.Close()
+		if err := f.Close(); err != nil {
+			t.Fatal(err)
+		}
 
-		raw, _ := os.ReadFile(path)
+		raw, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
 		dec := wav.NewDecoder(bytes.NewReader(raw))
 		buf, err := dec.FullPCMBuffer()
 		if err != nil {

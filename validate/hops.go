@@ -58,6 +58,7 @@ func (s sampleReader) raw(i int) float64 {
 			x = math.Float64frombits(binary.LittleEndian.Uint64(b))
 		}
 		return x
+	default: // PCM: parseFmt lets no other encoding reach the decoder
 	}
 	switch s.f.Bits {
 	case 8:

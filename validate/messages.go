@@ -87,6 +87,7 @@ func modeZH(m Mode) string {
 		return "自由獨白"
 	case ModeDialogue:
 		return "雙人對話"
+	default: // ModeAny, and a mode no task names (Config.mode holds it to any mode's bounds)
+		return "任何模式"
 	}
-	return "任何模式"
 }

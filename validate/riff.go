@@ -2,6 +2,7 @@ package validate
 
 import (
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -35,9 +36,6 @@ type header struct {
 	dataOffset int64
 	dataSize   int64 // whole frames actually present in the file
 	truncated  string
-	// warnings are structural oddities that do not stop the audio from being
-	// read correctly.
-	warnings []string
 }
 
 var (
@@ -101,8 +99,8 @@ func readHeader(r io.ReaderAt, size int64) (*header, error) {
 			return h, formatErr("A001", "stray_bytes", fmt.Sprintf("%d stray byte(s) at offset %d, too few for a chunk header", end-off, off))
 		}
 		var ch [8]byte
-		if _, err := r.ReadAt(ch[:], off); err != nil {
-			return h, ioErr(err)
+		if err := readFullAt(r, ch[:], off); err != nil {
+			return h, ioErr(err, "header")
 		}
 		id := string(ch[:4])
 		csize := int64(binary.LittleEndian.Uint32(ch[4:]))
@@ -127,8 +125,8 @@ func readHeader(r io.ReaderAt, size int64) (*header, error) {
 				return h, formatErr("A001", "bad_fmt", fmt.Sprintf("fmt chunk declares %d bytes but only %d remain", csize, left))
 			}
 			fmtChunk = make([]byte, csize)
-			if _, err := r.ReadAt(fmtChunk, body); err != nil {
-				return h, ioErr(err)
+			if err := readFullAt(r, fmtChunk, body); err != nil {
+				return h, ioErr(err, "header")
 			}
 			if err := parseFmt(&h.format, fmtChunk); err != nil {
 				return h, err
@@ -173,7 +171,7 @@ func readHeader(r io.ReaderAt, size int64) (*header, error) {
 		// A writer that left out the final pad byte declares one byte more
 		// than it wrote: harmless. Anything more means bytes are missing.
 		last := h.chunks[len(h.chunks)-1]
-		if !(riffEnd == size+1 && last.Size%2 == 1 && last.Offset+8+last.Size == size) {
+		if riffEnd != size+1 || last.Size%2 != 1 || last.Offset+8+last.Size != size {
 			h.truncated = fmt.Sprintf("the RIFF header declares %d bytes but the file has %d", riffEnd, size)
 		}
 	}
@@ -219,10 +217,10 @@ func parseFmt(f *Format, b []byte) error {
 		var g [16]byte
 		copy(g[:], b[24:40])
 		f.SubFormat = guidString(g)
-		switch {
-		case g == guidPCM:
+		switch g {
+		case guidPCM:
 			tag = tagPCM
-		case g == guidFloat:
+		case guidFloat:
 			tag = tagFloat
 		default:
 			// The first two bytes of a KSDATAFORMAT GUID are the format tag.
@@ -268,10 +266,27 @@ func parseFmt(f *Format, b []byte) error {
 	return nil
 }
 
-func ioErr(err error) error {
-	if err == io.EOF || err == io.ErrUnexpectedEOF {
+// readFullAt reads len(p) bytes at off. io.ReaderAt may report io.EOF
+// with a full read that ends the input: that is success. A short read is an
+// error even when the reader gives none.
+func readFullAt(r io.ReaderAt, p []byte, off int64) error {
+	n, err := r.ReadAt(p, off)
+	if n == len(p) && (err == nil || errors.Is(err, io.EOF)) {
+		return nil
+	}
+	if err == nil {
+		err = io.ErrUnexpectedEOF // a reader breaking the io.ReaderAt contract
+	}
+	return err
+}
+
+// ioErr turns the end of the input, met while reading the part of the file
+// named by what ("header", "audio"), into an A006 finding; other errors
+// are I/O errors and pass through.
+func ioErr(err error, what string) error {
+	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
 		// The size we were given was wrong: the file shrank while we read it.
-		return formatErr("A006", "truncated", "the file ended while its header was being read")
+		return formatErr("A006", "truncated", "the file ended while its "+what+" was being read")
 	}
 	return err
 }

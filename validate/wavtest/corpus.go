@@ -57,7 +57,9 @@ func WriteLong(path string, s Spec, seconds float64) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	defer f.Close()
+	// For the early returns, which report their own error; the end of the
+	// function checks Close (a second Close only returns os.ErrClosed).
+	defer func() { _ = f.Close() }()
 	fmtBody := FmtChunk(s)
 	var hdr []byte
 	hdr = append(hdr, "RIFF"...)

@@ -113,7 +113,8 @@ func Speech(rng *rand.Rand, sampleRate int, seconds, levelDBFS float64) []float6
 				for k := 1; k <= 12; k++ {
 					// A falling spectrum with a formant-like bump near 700 Hz.
 					hk := float64(k) * f
-					a := 1 / float64(k) * (1 + 2*math.Exp(-math.Pow((hk-700)/300, 2)))
+					d := (hk - 700) / 300
+					a := 1 / float64(k) * (1 + 2*math.Exp(-d*d))
 					v += a * math.Sin(float64(k)*phase)
 				}
 				x[pos+i] = env * v
