@@ -11,6 +11,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -23,6 +24,7 @@ import (
 	"net/http/cookiejar"
 	"os"
 	"slices"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -51,7 +53,7 @@ func main() {
 	flag.BoolVar(&c.sink, "sink", false, "drive a bare read-and-discard handler instead of a server")
 	flag.StringVar(&c.acks, "acks", "acks.jsonl", "file logging every acknowledged receipt")
 	flag.Parse()
-	if err := run(c); err != nil {
+	if err := run(context.Background(), c); err != nil {
 		fmt.Fprintln(os.Stderr, "loadgen:", err)
 		os.Exit(1)
 	}
@@ -71,37 +73,49 @@ type result struct {
 	sp     *speaker
 }
 
-func run(c config) error {
+func run(ctx context.Context, c config) (err error) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	mix, _ := wavtest.Clip(rng, 16000, 1, 3, 1, -18, wavtest.White, -62)
 	audio := wavtest.Encode(wavtest.PCM16, mix)
 	transport := &http.Transport{MaxIdleConnsPerHost: c.conc * 2, MaxConnsPerHost: c.conc * 2}
 	if c.sink {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		ln, err := (&net.ListenConfig{}).Listen(ctx, "tcp", "127.0.0.1:0")
 		if err != nil {
 			return err
 		}
-		go http.Serve(ln, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		sink := &http.Server{ReadHeaderTimeout: 10 * time.Second, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			n, _ := io.Copy(io.Discard, r.Body)
 			w.Header().Set("Content-Type", "application/json")
 			w.WriteHeader(http.StatusCreated)
-			fmt.Fprintf(w, `{"clip_id":"sink","bytes":%d}`, n)
-		}))
+			// A client that does not get the whole receipt logs no
+			// acknowledgement: the sink has nothing more to do.
+			_, _ = fmt.Fprintf(w, `{"clip_id":"sink","bytes":%d}`, n)
+		})}
+		// Close at the end of the run ends Serve, whose error then says
+		// only that; a sink that failed sooner shows in the report as
+		// uploads without an answer (598).
+		defer func() { _ = sink.Close() }()
+		go func() { _ = sink.Serve(ln) }()
 		c.url = "http://" + ln.Addr().String()
 	}
 	speakers := make([]*speaker, c.conc)
 	if !c.sink {
-		admin, err := signIn(c.url, c.adminUser, c.adminPass, transport)
+		admin, err := signIn(ctx, c.url, c.adminUser, c.adminPass, transport)
 		if err != nil {
 			return fmt.Errorf("admin sign-in: %w", err)
 		}
-		pid := c.project
-		if pid == "" {
+		var pidNum int64
+		if c.project == "" {
 			var ps struct{ Projects []struct{ ID int64 } }
-			if err := admin.call("GET", c.url+"/api/v1/admin/projects", nil, &ps); err != nil || len(ps.Projects) == 0 {
-				return fmt.Errorf("list projects: %v", err)
+			if err := admin.call(ctx, "GET", c.url+"/api/v1/admin/projects", nil, &ps); err != nil {
+				return fmt.Errorf("list projects: %w", err)
 			}
-			pid = fmt.Sprint(ps.Projects[0].ID)
+			if len(ps.Projects) == 0 {
+				return errors.New("list projects: the server has none")
+			}
+			pidNum = ps.Projects[0].ID
+		} else if pidNum, err = strconv.ParseInt(c.project, 10, 64); err != nil {
+			return fmt.Errorf("-project: %w", err)
 		}
 		run := time.Now().UnixNano()
 		var wg sync.WaitGroup
@@ -111,14 +125,12 @@ func run(c config) error {
 			go func() {
 				defer wg.Done()
 				name := fmt.Sprintf("load-%x-%d", run, i)
-				var pidNum int64
-				fmt.Sscan(pid, &pidNum)
-				err := admin.call("POST", c.url+"/api/v1/admin/users", map[string]any{"username": name, "role": "speaker", "project_id": pidNum, "password": "load test passphrase"}, nil)
+				err := admin.call(ctx, "POST", c.url+"/api/v1/admin/users", map[string]any{"username": name, "role": "speaker", "project_id": pidNum, "password": "load test passphrase"}, nil)
 				if err == nil {
-					speakers[i], err = signIn(c.url, name, "load test passphrase", transport)
+					speakers[i], err = signIn(ctx, c.url, name, "load test passphrase", transport)
 				}
 				if err == nil {
-					err = speakers[i].call("POST", c.url+"/api/v1/consent", map[string]int{"consent_version": 1}, nil)
+					err = speakers[i].call(ctx, "POST", c.url+"/api/v1/consent", map[string]int{"consent_version": 1}, nil)
 				}
 				if err != nil {
 					firstErr.CompareAndSwap(nil, err)
@@ -139,16 +151,23 @@ func run(c config) error {
 	if err != nil {
 		return err
 	}
-	defer acks.Close()
+	// The acks file is the run's record of every receipt it was given: a
+	// write or close that fails voids the run.
+	defer func() {
+		if cerr := acks.Close(); cerr != nil && err == nil {
+			err = fmt.Errorf("acks: %w", cerr)
+		}
+	}()
 	var mu sync.Mutex
 	var results []result
+	var ackErr error // the first failed write to acks
 	record := func(r result) {
 		mu.Lock()
+		defer mu.Unlock()
 		results = append(results, r)
-		if r.status/100 == 2 && r.id != "" {
-			fmt.Fprintf(acks, "{\"clip_id\":%q,\"sha256\":%q}\n", r.id, r.sha)
+		if r.status/100 == 2 && r.id != "" && ackErr == nil {
+			_, ackErr = fmt.Fprintf(acks, "{\"clip_id\":%q,\"sha256\":%q}\n", r.id, r.sha)
 		}
-		mu.Unlock()
 	}
 	var seq atomic.Int64
 	upload := func(sp *speaker) result {
@@ -158,23 +177,22 @@ func run(c config) error {
 		if !c.sink {
 			if sp.task == nil {
 				var t map[string]any
-				if err := sp.call("GET", c.url+"/api/v1/tasks/next", nil, &t); err != nil {
+				if err := sp.call(ctx, "GET", c.url+"/api/v1/tasks/next", nil, &t); err != nil {
 					return result{status: 599}
 				}
 				sp.task = t
 			}
 			taskID, band = sp.task["task_id"].(string), sp.task["noise_band"].(string)
 		}
-		var buf bytes.Buffer
-		mw := multipart.NewWriter(&buf)
-		mw.WriteField("client_clip_id", clientID)
-		mw.WriteField("task_id", taskID)
-		mw.WriteField("noise_band", band)
-		fw, _ := mw.CreateFormFile("audio", "take.wav")
-		fw.Write(audio)
-		mw.Close()
-		req, _ := http.NewRequest("POST", c.url+"/api/v1/clips", &buf)
-		req.Header.Set("Content-Type", mw.FormDataContentType())
+		body, contentType, err := clipForm(clientID, taskID, band, audio)
+		if err != nil {
+			return result{status: 598} // not sent
+		}
+		req, err := http.NewRequestWithContext(ctx, "POST", c.url+"/api/v1/clips", bytes.NewReader(body))
+		if err != nil {
+			return result{status: 598} // not sent
+		}
+		req.Header.Set("Content-Type", contentType)
 		req.Header.Set("X-CSRF-Token", sp.csrf)
 		start := time.Now()
 		resp, err := sp.http.Do(req)
@@ -185,9 +203,9 @@ func run(c config) error {
 			ClipID string `json:"clip_id"`
 			SHA256 string `json:"sha256"`
 		}
-		body, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		_ = json.Unmarshal(body, &receipt)
+		answer, _ := io.ReadAll(resp.Body)
+		_ = resp.Body.Close() // read to the end: a short body already shows as a missing receipt
+		_ = json.Unmarshal(answer, &receipt)
 		sp.task = nil // the next take gets the next task
 		return result{lat: time.Since(start), status: resp.StatusCode, id: receipt.ClipID, sha: receipt.SHA256, sp: sp}
 	}
@@ -227,18 +245,44 @@ func run(c config) error {
 	}
 	wg.Wait()
 	elapsed := time.Since(start)
+	if ackErr != nil {
+		return fmt.Errorf("acks: %w", ackErr)
+	}
 	if err := report(c, results, elapsed); err != nil {
 		return err
 	}
 	if c.sink {
 		return nil
 	}
-	return verify(c, results)
+	return verify(ctx, c, results)
+}
+
+// clipForm is the multipart body of one take, as the recorder page posts
+// it, and its Content-Type.
+func clipForm(clientID, taskID, band string, audio []byte) (body []byte, contentType string, err error) {
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	for _, kv := range [][2]string{{"client_clip_id", clientID}, {"task_id", taskID}, {"noise_band", band}} {
+		if err := mw.WriteField(kv[0], kv[1]); err != nil {
+			return nil, "", err
+		}
+	}
+	fw, err := mw.CreateFormFile("audio", "take.wav")
+	if err != nil {
+		return nil, "", err
+	}
+	if _, err := fw.Write(audio); err != nil {
+		return nil, "", err
+	}
+	if err := mw.Close(); err != nil {
+		return nil, "", err
+	}
+	return buf.Bytes(), mw.FormDataContentType(), nil
 }
 
 // verify asks the server for every acknowledged clip, as its speaker: each
 // must be there with the SHA-256 of the receipt (0 lost acknowledgements).
-func verify(c config, results []result) error {
+func verify(ctx context.Context, c config, results []result) error {
 	lost, checked := 0, 0
 	for _, r := range results {
 		if r.status/100 != 2 || r.id == "" {
@@ -248,7 +292,7 @@ func verify(c config, results []result) error {
 			SHA256 string `json:"sha256"`
 		}
 		checked++
-		if err := r.sp.call("GET", c.url+"/api/v1/clips/"+r.id, nil, &got); err != nil || got.SHA256 != r.sha {
+		if err := r.sp.call(ctx, "GET", c.url+"/api/v1/clips/"+r.id, nil, &got); err != nil || got.SHA256 != r.sha {
 			lost++
 		}
 	}
@@ -290,26 +334,32 @@ func report(c config, results []result, elapsed time.Duration) error {
 	return nil
 }
 
-func signIn(base, user, pass string, tr http.RoundTripper) (*speaker, error) {
+func signIn(ctx context.Context, base, user, pass string, tr http.RoundTripper) (*speaker, error) {
 	jar, _ := cookiejar.New(nil)
 	sp := &speaker{http: &http.Client{Jar: jar, Transport: tr, Timeout: 60 * time.Second}}
 	var resp struct {
 		CSRF string `json:"csrf_token"`
 	}
-	if err := sp.call("POST", base+"/api/v1/session", map[string]string{"username": user, "password": pass}, &resp); err != nil {
+	if err := sp.call(ctx, "POST", base+"/api/v1/session", map[string]string{"username": user, "password": pass}, &resp); err != nil {
 		return nil, err
 	}
 	sp.csrf = resp.CSRF
 	return sp, nil
 }
 
-func (sp *speaker) call(method, url string, body, out any) error {
+func (sp *speaker) call(ctx context.Context, method, url string, body, out any) error {
 	var rd io.Reader
 	if body != nil {
-		b, _ := json.Marshal(body)
+		b, err := json.Marshal(body)
+		if err != nil {
+			return err
+		}
 		rd = bytes.NewReader(b)
 	}
-	req, _ := http.NewRequest(method, url, rd)
+	req, err := http.NewRequestWithContext(ctx, method, url, rd)
+	if err != nil {
+		return err
+	}
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
@@ -320,8 +370,11 @@ func (sp *speaker) call(method, url string, body, out any) error {
 	if err != nil {
 		return err
 	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
+	defer func() { _ = resp.Body.Close() }() // read to the end below
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return fmt.Errorf("%s %s: %w", method, url, err)
+	}
 	if resp.StatusCode/100 != 2 {
 		return fmt.Errorf("%s %s: %d %s", method, url, resp.StatusCode, b)
 	}

@@ -33,13 +33,17 @@ func main() {
 	}
 }
 
-func seed(dir string, n int, seconds float64, nspk, ntok int) error {
+func seed(dir string, n int, seconds float64, nspk, ntok int) (err error) {
 	ctx := context.Background()
 	db, err := corpus.Open(ctx, dir, corpus.Options{})
 	if err != nil {
 		return err
 	}
-	defer db.Close()
+	defer func() {
+		if cerr := db.Close(); cerr != nil && err == nil {
+			err = fmt.Errorf("close corpus: %w", cerr)
+		}
+	}()
 	p := recorder.DemoProject()
 	if err := db.CreateProject(ctx, &p); err != nil {
 		return err
@@ -66,7 +70,7 @@ func seed(dir string, n int, seconds float64, nspk, ntok int) error {
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(tmp)
+	defer func() { _ = os.RemoveAll(tmp) }() // best effort: generated sample WAVs, already read into memory
 	paths, _, err := wavtest.WriteClips(tmp, min(n, 8), seconds)
 	if err != nil {
 		return err
@@ -106,7 +110,10 @@ func seed(dir string, n int, seconds float64, nspk, ntok int) error {
 		if err := db.CreateToken(ctx, &corpus.Token{Hash: hash, Vendor: fmt.Sprintf("bench-vendor-%d", i), ProjectID: p.ID}); err != nil {
 			return err
 		}
-		fmt.Println(raw)
+		// Shown once, stored hashed: a token that cannot be printed is lost.
+		if _, err := fmt.Println(raw); err != nil {
+			return fmt.Errorf("print token: %w", err)
+		}
 	}
 	fmt.Fprintf(os.Stderr, "seeded %d accepted clips, %.1f MB, in %s\n", n, float64(total)/1e6, filepath.Join(dir, "clips"))
 	return nil

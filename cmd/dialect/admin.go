@@ -33,6 +33,14 @@ func openCorpus(cmd *cobra.Command) (*corpus.DB, error) {
 	return db, nil
 }
 
+// closeCorpus closes db when a command ends. A close that fails becomes the
+// command's error unless it already has one: the command may have written.
+func closeCorpus(db *corpus.DB, err *error) {
+	if cerr := db.Close(); cerr != nil && *err == nil {
+		*err = fmt.Errorf("close corpus: %w", cerr)
+	}
+}
+
 func addDataDir(cmd *cobra.Command) {
 	cmd.PersistentFlags().String("data-dir", "", "data folder (default ./dialect-data)")
 }
@@ -45,7 +53,7 @@ func newProjectCmd(st streams) *cobra.Command {
 		Use:   "create --name NAME [--slug SLUG] [--file project.yaml]",
 		Short: "Create a project and print its id",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
+		RunE: func(cmd *cobra.Command, args []string) (err error) {
 			p := corpus.Project{Dialect: "nan-TW", Modes: []string{"prompted"}, Currency: "TWD",
 				BandQuota: map[string]int{"low": 1, "medium": 1, "high": 1}}
 			if file != "" {
@@ -73,14 +81,16 @@ func newProjectCmd(st streams) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			defer db.Close()
+			defer closeCorpus(db, &err)
 			if err := db.CreateProject(cmd.Context(), &p); err != nil {
 				if errors.Is(err, corpus.ErrConflict) {
 					return usageError{message: fmt.Sprintf("a project with slug %q exists", p.Slug), hint: "choose another --slug"}
 				}
 				return err
 			}
-			fmt.Fprintln(st.out, p.ID)
+			if _, err := fmt.Fprintln(st.out, p.ID); err != nil {
+				return fmt.Errorf("project %s created, but its id could not be printed: %w", p.Slug, err)
+			}
 			return nil
 		},
 	}
@@ -91,18 +101,22 @@ func newProjectCmd(st streams) *cobra.Command {
 		Use:   "list",
 		Short: "List projects",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
+		RunE: func(cmd *cobra.Command, args []string) (err error) {
 			db, err := openCorpus(cmd)
 			if err != nil {
 				return err
 			}
-			defer db.Close()
+			defer closeCorpus(db, &err)
 			ps, err := db.Projects(cmd.Context())
 			if err != nil {
 				return err
 			}
+			out := &printer{w: st.out}
 			for _, p := range ps {
-				fmt.Fprintf(st.out, "%d\t%s\t%s\t%s\t%s\n", p.ID, p.Slug, p.Dialect, strings.Join(p.Modes, ","), p.Name)
+				out.printf("%d\t%s\t%s\t%s\t%s\n", p.ID, p.Slug, p.Dialect, strings.Join(p.Modes, ","), p.Name)
+			}
+			if out.err != nil {
+				return fmt.Errorf("write output: %w", out.err)
 			}
 			return nil
 		},
@@ -131,7 +145,7 @@ func decodeProjectYAML(b []byte, p *corpus.Project) error {
 	var f projectFile
 	dec := yaml.NewDecoder(strings.NewReader(string(b)))
 	dec.KnownFields(true)
-	if err := dec.Decode(&f); err != nil && err != io.EOF {
+	if err := dec.Decode(&f); err != nil && !errors.Is(err, io.EOF) {
 		return err
 	}
 	if f.Name != "" {
@@ -195,7 +209,7 @@ func newUserCmd(st streams) *cobra.Command {
 		Use:   "add --role ROLE --username NAME [--project SLUG] [--password-stdin]",
 		Short: "Add a speaker, reviewer, vendor or admin",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
+		RunE: func(cmd *cobra.Command, args []string) (err error) {
 			r := corpus.Role(role)
 			switch r {
 			case corpus.RoleSpeaker, corpus.RoleReviewer, corpus.RoleVendor, corpus.RoleAdmin:
@@ -231,7 +245,7 @@ func newUserCmd(st streams) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			defer db.Close()
+			defer closeCorpus(db, &err)
 			u := &corpus.User{Username: username, Role: r, PasswordHash: hash}
 			if project != "" {
 				p, err := db.ProjectBySlug(cmd.Context(), project)
@@ -246,9 +260,16 @@ func newUserCmd(st streams) *cobra.Command {
 				}
 				return err
 			}
-			fmt.Fprintf(st.out, "%d\n", u.ID)
+			_, idErr := fmt.Fprintf(st.out, "%d\n", u.ID)
 			if !pwStdin {
-				fmt.Fprintf(st.err, "password for %s (shown once): %s\n", username, pw)
+				// Shown once, even when the id could not be: the account
+				// exists either way.
+				if _, err := fmt.Fprintf(st.err, "password for %s (shown once): %s\n", username, pw); err != nil {
+					return fmt.Errorf("user %s created, but its password could not be shown: %w", username, err)
+				}
+			}
+			if idErr != nil {
+				return fmt.Errorf("user %s created, but its id could not be printed: %w", username, idErr)
 			}
 			return nil
 		},
@@ -269,7 +290,7 @@ func newTokenCmd(st streams) *cobra.Command {
 		Use:   "create --vendor NAME --project SLUG",
 		Short: "Create a vendor bearer token and print it once",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
+		RunE: func(cmd *cobra.Command, args []string) (err error) {
 			if vendorName == "" || project == "" {
 				return usageError{message: "token create needs --vendor and --project", hint: "dialect token create --vendor acme --project demo"}
 			}
@@ -277,7 +298,7 @@ func newTokenCmd(st streams) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			defer db.Close()
+			defer closeCorpus(db, &err)
 			p, err := db.ProjectBySlug(cmd.Context(), project)
 			if err != nil {
 				return usageError{message: fmt.Sprintf("no project %q", project), hint: "dialect project list"}
@@ -286,8 +307,12 @@ func newTokenCmd(st streams) *cobra.Command {
 			if err := db.CreateToken(cmd.Context(), &corpus.Token{Hash: hash, Vendor: vendorName, ProjectID: p.ID}); err != nil {
 				return err
 			}
-			fmt.Fprintln(st.out, raw)
-			fmt.Fprintln(st.err, "the token is shown once and stored hashed; keep it safe")
+			if _, err := fmt.Fprintln(st.out, raw); err != nil {
+				return fmt.Errorf("token for %s created, but it could not be shown (create another): %w", vendorName, err)
+			}
+			if _, err := fmt.Fprintln(st.err, "the token is shown once and stored hashed; keep it safe"); err != nil {
+				return fmt.Errorf("write output: %w", err)
+			}
 			return nil
 		},
 	}
@@ -305,7 +330,7 @@ func newImportCmd(st streams) *cobra.Command {
 		Use:   "prompts --project SLUG FILE",
 		Short: "Import prompts: one per line, optionally TEXT<TAB>ROMANIZED<TAB>NOTE; '#' lines are comments",
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
+		RunE: func(cmd *cobra.Command, args []string) (err error) {
 			if project == "" {
 				return usageError{message: "import prompts needs --project", hint: "dialect import prompts --project demo prompts.tsv"}
 			}
@@ -317,7 +342,7 @@ func newImportCmd(st streams) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			defer db.Close()
+			defer closeCorpus(db, &err)
 			p, err := db.ProjectBySlug(cmd.Context(), project)
 			if err != nil {
 				return usageError{message: fmt.Sprintf("no project %q", project), hint: "dialect project list"}
@@ -326,7 +351,9 @@ func newImportCmd(st streams) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(st.out, "%d prompts added (%d already there)\n", n, len(ps)-n)
+			if _, err := fmt.Fprintf(st.out, "%d prompts added (%d already there)\n", n, len(ps)-n); err != nil {
+				return fmt.Errorf("write output: %w", err)
+			}
 			return nil
 		},
 	}
@@ -340,7 +367,7 @@ func readPrompts(path string) ([]corpus.Prompt, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }() // read only
 	var out []corpus.Prompt
 	sc := bufio.NewScanner(f)
 	sc.Buffer(make([]byte, 64<<10), 1<<20)

@@ -86,6 +86,7 @@ func printAuditText(w io.Writer, rep *corpus.AuditReport, verified bool) error {
 		sha = "not checked (--verify-hashes)"
 	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	out := &printer{w: tw}
 	for _, l := range [][2]any{
 		{"integrity check", rep.IntegrityCheck},
 		{"foreign key errors", rep.ForeignKeyErrors},
@@ -104,7 +105,10 @@ func printAuditText(w io.Writer, rep *corpus.AuditReport, verified bool) error {
 		{"ledger cents", rep.LedgerCents},
 		{"accepted cents", rep.AcceptedCents},
 	} {
-		fmt.Fprintf(tw, "%s:\t%v\n", l[0], l[1])
+		out.printf("%s:\t%v\n", l[0], l[1])
+	}
+	if out.err != nil {
+		return out.err
 	}
 	if err := tw.Flush(); err != nil {
 		return err

@@ -87,7 +87,8 @@ func runCheck(cmd *cobra.Command, st streams, fl checkFlags, args []string) erro
 	paths, walkErrs, sawDir := collectWAVs(args)
 	exit := exitOK
 	for _, e := range walkErrs {
-		fmt.Fprintf(st.err, "dialect: %v\n", e)
+		// Exit 2 whether or not this reaches standard error.
+		_, _ = fmt.Fprintf(st.err, "dialect: %v\n", e)
 		exit = exitUsage
 	}
 	var bar *progressbar.ProgressBar
@@ -108,7 +109,8 @@ func runCheck(cmd *cobra.Command, st streams, fl checkFlags, args []string) erro
 		}
 		nFiles++
 		if r.err != nil {
-			fmt.Fprintf(st.err, "dialect: %v\n", r.err)
+			// Exit 2 whether or not this reaches standard error.
+			_, _ = fmt.Fprintf(st.err, "dialect: %v\n", r.err)
 			exit = exitUsage
 		}
 		if !r.Pass {
@@ -128,6 +130,9 @@ func runCheck(cmd *cobra.Command, st streams, fl checkFlags, args []string) erro
 			}
 			continue
 		}
+		if r.err != nil {
+			continue // already on stderr
+		}
 		if err := printCheckText(st.out, r, zh, fl.verbose); err != nil {
 			return fmt.Errorf("write output: %w", err)
 		}
@@ -136,10 +141,13 @@ func runCheck(cmd *cobra.Command, st streams, fl checkFlags, args []string) erro
 		_ = bar.Finish()
 	}
 	if fl.format == "text" && nFiles > 1 {
-		fmt.Fprintf(st.err, "%d files checked: %d passed, %d failed, %d warnings\n", nFiles, nFiles-nFail, nFail, nWarn)
+		if _, err := fmt.Fprintf(st.err, "%d files checked: %d passed, %d failed, %d warnings\n", nFiles, nFiles-nFail, nFail, nWarn); err != nil {
+			return fmt.Errorf("write output: %w", err)
+		}
 	}
 	if nFiles == 0 && len(walkErrs) == 0 {
-		fmt.Fprintln(st.err, "dialect: no .wav files found")
+		// Exit 2 whether or not this reaches standard error.
+		_, _ = fmt.Fprintln(st.err, "dialect: no .wav files found")
 		exit = exitUsage
 	}
 	if exit != exitOK {
@@ -216,10 +224,9 @@ func collectWAVs(args []string) (paths []string, errs []error, sawDir bool) {
 	return paths, errs, sawDir
 }
 
+// printCheckText prints the findings of a file that could be read (r.err
+// is nil), and with verbose its measurements.
 func printCheckText(w io.Writer, r checkResult, zh, verbose bool) error {
-	if r.err != nil {
-		return nil // already on stderr
-	}
 	for _, f := range r.Findings {
 		msg := f.Message
 		if zh {

@@ -73,9 +73,7 @@ func TestCheck_JSONLines(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "a", "notes.txt"), []byte("not audio"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	broken := filepath.Join(dir, "c", "broken.wav")
-	os.MkdirAll(filepath.Dir(broken), 0o755)
-	os.WriteFile(broken, []byte("RIFF\x10\x00\x00\x00WAVEfmt "), 0o644)
+	writeFile(t, dir, filepath.Join("c", "broken.wav"), "RIFF\x10\x00\x00\x00WAVEfmt ")
 
 	code, out, errs := runCheckCLI(t, "check", "--format", "json", "--band", "low", dir)
 	if code != 1 {
@@ -132,8 +130,7 @@ func TestCheck_JSONLines(t *testing.T) {
 func TestCheck_Config(t *testing.T) {
 	dir := t.TempDir()
 	noisy := writeClip(t, dir, "noisy.wav", 2, -38)
-	cfg := filepath.Join(dir, "dialect.yaml")
-	os.WriteFile(cfg, []byte("check:\n  low:\n    max_noise_dbfs: -30\n    min_snr_db: 10\n  medium:\n    min_noise_dbfs: -30\n"), 0o644)
+	cfg := writeFile(t, dir, "dialect.yaml", "check:\n  low:\n    max_noise_dbfs: -30\n    min_snr_db: 10\n  medium:\n    min_noise_dbfs: -30\n")
 	if code, out, errs := runCheckCLI(t, "check", "--config", cfg, "--band", "low", noisy); code != 0 {
 		t.Fatalf("raised low band from config: exit %d\n%s%s", code, out, errs)
 	}
@@ -142,7 +139,7 @@ func TestCheck_Config(t *testing.T) {
 	if code, _, _ := runCheckCLI(t, "check", "--config", cfg, "--band", "low", noisy); code != 1 {
 		t.Fatalf("DIALECT_CHECK_LOW_MAX_NOISE_DBFS=-50: exit %d, want 1", code)
 	}
-	os.WriteFile(cfg, []byte("check:\n  encodings: [mp3]\n"), 0o644)
+	writeFile(t, dir, "dialect.yaml", "check:\n  encodings: [mp3]\n")
 	if code, _, errs := runCheckCLI(t, "check", "--config", cfg, noisy); code != 2 || !strings.Contains(errs, "mp3") {
 		t.Fatalf("bad config: exit %d, stderr %q", code, errs)
 	}

@@ -85,7 +85,9 @@ func startDialect(t *testing.T, dir string, env []string, args ...string) *proc 
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &proc{t: t, cmd: exec.Command(exe, args...), out: &syncBuffer{}, err: &syncBuffer{}, done: make(chan struct{})}
+	// Not t.Context(): the tests stop the child themselves (kill, term),
+	// and a cleanup kills it if still running.
+	p := &proc{t: t, cmd: exec.CommandContext(context.Background(), exe, args...), out: &syncBuffer{}, err: &syncBuffer{}, done: make(chan struct{})}
 	p.cmd.Env = childEnv(dir, env...)
 	p.cmd.Stdout, p.cmd.Stderr = p.out, p.err
 	p.started = time.Now()
@@ -207,7 +209,11 @@ func seedCorpus(t *testing.T, dir string, n int) []string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
+	defer func() {
+		if err := db.Close(); err != nil {
+			t.Errorf("close seeded corpus: %v", err)
+		}
+	}()
 	p := recorder.DemoProject()
 	if err := db.CreateProject(ctx, &p); err != nil {
 		t.Fatal(err)
@@ -257,8 +263,11 @@ func signInSpeaker(base, name string) (*speakerClient, error) {
 	}
 	s.csrf = sess.CSRF
 	status, body, _, err = s.do("GET", "/api/v1/me", nil)
-	if err != nil || status != 200 {
-		return nil, fmt.Errorf("me %s: %d %s %v", name, status, body, err)
+	if err != nil {
+		return nil, fmt.Errorf("me %s: %w", name, err)
+	}
+	if status != 200 {
+		return nil, fmt.Errorf("me %s: %d %s", name, status, body)
 	}
 	var me struct {
 		ConsentRequired bool `json:"consent_required"`
@@ -271,8 +280,11 @@ func signInSpeaker(base, name string) (*speakerClient, error) {
 	}
 	if me.ConsentRequired {
 		status, body, _, err = s.do("POST", "/api/v1/consent", map[string]int{"consent_version": me.Project.ConsentVersion})
-		if err != nil || status != 200 {
-			return nil, fmt.Errorf("consent %s: %d %s %v", name, status, body, err)
+		if err != nil {
+			return nil, fmt.Errorf("consent %s: %w", name, err)
+		}
+		if status != 200 {
+			return nil, fmt.Errorf("consent %s: %d %s", name, status, body)
 		}
 	}
 	return s, nil
@@ -293,7 +305,7 @@ func (s *speakerClient) do(method, path string, body any, hdr ...string) (int, [
 		j, _ := json.Marshal(b)
 		rd, ct = bytes.NewReader(j), "application/json"
 	}
-	req, err := http.NewRequest(method, s.base+path, rd)
+	req, err := http.NewRequestWithContext(context.Background(), method, s.base+path, rd) // the client's Timeout bounds it
 	if err != nil {
 		return 0, nil, nil, err
 	}
@@ -310,7 +322,7 @@ func (s *speakerClient) do(method, path string, body any, hdr ...string) (int, [
 	if err != nil {
 		return 0, nil, nil, err
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }() // read to the end below
 	b, err := io.ReadAll(resp.Body)
 	if err != nil {
 		return 0, nil, nil, err
@@ -450,7 +462,7 @@ func runUploaders(t *testing.T, speakers []*speakerClient, clips [][]byte, stop 
 					o.record(nil, 0, err)
 					return
 				}
-				audio := stamp(clips[i%len(clips)], uint32(i)*100000+n)
+				audio := stamp(clips[i%len(clips)], uint32(i)*100000+n) //nolint:gosec // G115: i indexes the test's few dozen speakers
 				id := newClientClipID()
 				status, body, _, err := sp.upload(id, tk, audio)
 				if err != nil || status/100 != 2 {

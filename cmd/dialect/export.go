@@ -36,7 +36,7 @@ beside FILE, synced, then renamed. --out - writes to standard output.`,
 		Example: `  dialect export --release 3 --format kaldi --out tainan-r3-kaldi.tar
   dialect export --release 3 --format hf --out - | tar -tvf -`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
+		RunE: func(cmd *cobra.Command, args []string) (err error) {
 			switch {
 			case id <= 0:
 				return usageError{message: "export needs --release ID", hint: "dialect release list"}
@@ -49,7 +49,7 @@ beside FILE, synced, then renamed. --out - writes to standard output.`,
 			if err != nil {
 				return err
 			}
-			defer db.Close()
+			defer closeCorpus(db, &err)
 			r, err := db.Release(cmd.Context(), id)
 			if errors.Is(err, corpus.ErrNotFound) {
 				return usageError{message: fmt.Sprintf("no published release %d", id), hint: "dialect release list"}
@@ -68,7 +68,9 @@ beside FILE, synced, then renamed. --out - writes to standard output.`,
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(st.err, "%s: %d bytes, SHA-256 %s\n", out, n, sum)
+			if _, err := fmt.Fprintf(st.err, "%s: %d bytes, SHA-256 %s\n", out, n, sum); err != nil {
+				return fmt.Errorf("%s written, but its SHA-256 could not be printed: %w", out, err)
+			}
 			return nil
 		},
 	}
@@ -87,7 +89,9 @@ func exportFile(cmd *cobra.Command, db *corpus.DB, r *corpus.Release, format, ou
 	var rnd [8]byte
 	_, _ = rand.Read(rnd[:])
 	tmp := filepath.Join(dir, "."+filepath.Base(out)+"."+hex.EncodeToString(rnd[:])+".tmp")
-	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	// The archive carries speakers' voices and details: readable by its
+	// owner and group, like the corpus's own clip files, not by everyone.
+	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o640) //nolint:gosec // G302: the 0640 of the corpus's own clip files (corpus filePerm): who may read the corpus may read its releases
 	if err != nil {
 		return 0, "", err
 	}

@@ -27,11 +27,12 @@ func TestS20Slowloris(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "data")
 	seedCorpus(t, dir, 0)
 	p := serve(t, dir)
-	conn, err := net.Dial("tcp", p.addr)
+	var dialer net.Dialer
+	conn, err := dialer.DialContext(t.Context(), "tcp", p.addr)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer conn.Close()
+	defer func() { _ = conn.Close() }() // the server is expected to have closed it
 	start := time.Now()
 	closed := make(chan time.Duration, 1)
 	go func() {

@@ -122,7 +122,9 @@ func runLint(cmd *cobra.Command, st streams, fl lintFlags, args []string) error 
 		return fmt.Errorf("write output: %w", err)
 	}
 	if fl.format == "text" {
-		sum.print(st.err, mode)
+		if err := sum.print(st.err, mode); err != nil {
+			return fmt.Errorf("write output: %w", err)
+		}
 	}
 	switch {
 	case sum.fileErrors > 0:
@@ -138,9 +140,9 @@ type lintSummary struct {
 	files, changed, errors, warnings, fixable, fileErrors int
 }
 
-func (s lintSummary) print(w interface{ Write([]byte) (int, error) }, mode lintMode) {
+func (s lintSummary) print(w interface{ Write([]byte) (int, error) }, mode lintMode) error {
 	if s.errors+s.warnings+s.fileErrors == 0 && s.changed == 0 {
-		return
+		return nil
 	}
 	msg := fmt.Sprintf("%d errors, %d warnings in %d files", s.errors, s.warnings, s.files)
 	switch mode {
@@ -150,11 +152,14 @@ func (s lintSummary) print(w interface{ Write([]byte) (int, error) }, mode lintM
 		if s.fixable > 0 {
 			msg += fmt.Sprintf(" (%d fixable with --fix)", s.fixable)
 		}
+	case modeDiff:
+		// The diff above shows the fixes: no "fixable with --fix" note.
 	}
 	if s.fileErrors > 0 {
 		msg += fmt.Sprintf("; %d files could not be read", s.fileErrors)
 	}
-	fmt.Fprintln(w, msg)
+	_, err := fmt.Fprintln(w, msg)
+	return err
 }
 
 // useColor reports whether text output may be coloured: only on a terminal,

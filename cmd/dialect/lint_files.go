@@ -180,14 +180,14 @@ func (j *lintJob) run(run lintRun) {
 		fail(j.err)
 		return
 	}
-	var in io.Reader = run.stdin
+	in := run.stdin
 	if j.path != "-" {
 		f, err := os.Open(j.path)
 		if err != nil {
 			fail(err)
 			return
 		}
-		defer f.Close()
+		defer func() { _ = f.Close() }() // read only; --fix writes a new file (rewriteFile)
 		in = f
 	}
 	var batch []transcript.Finding
@@ -303,8 +303,11 @@ func rewriteFile(path string, fix func(io.Writer) error, changed *bool) (err err
 	}
 	defer func() {
 		if err != nil || !*changed {
-			tmp.Close()
-			os.Remove(tmp.Name())
+			// The temp file is discarded and the original left untouched:
+			// a close or remove that fails leaves a hidden .dialect-* file
+			// beside it, never a changed transcript.
+			_ = tmp.Close()
+			_ = os.Remove(tmp.Name())
 		}
 	}()
 	bw := bufio.NewWriterSize(tmp, 64<<10)
@@ -333,7 +336,7 @@ func rewriteFile(path string, fix func(io.Writer) error, changed *bool) (err err
 	if err != nil {
 		return err
 	}
-	defer d.Close()
+	defer func() { _ = d.Close() }() // opened only to be synced; Sync's error is checked below
 	if err = d.Sync(); err != nil {
 		return fmt.Errorf("sync %s: %w", dir, err)
 	}

@@ -13,7 +13,9 @@ import (
 )
 
 // lintOutput prints findings in one format. Calls come from one goroutine,
-// in input order.
+// in input order. The formats write through a bufio.Writer, which keeps the
+// first write error and returns it from every later call, Flush included:
+// they drop the results of single writes and close returns that of Flush.
 type lintOutput interface {
 	findings(path string, fs []transcript.Finding)
 	diff(path, hunks string)
@@ -66,21 +68,21 @@ func (t *textOutput) findings(path string, fs []transcript.Finding) {
 		if f.Severity == transcript.Warning {
 			sev = t.paint(ansiYellow, string(f.Severity))
 		}
-		t.w.WriteString(t.paint(ansiBold, path))
+		_, _ = t.w.WriteString(t.paint(ansiBold, path))
 		if f.Line > 0 {
-			t.w.WriteString(":" + strconv.Itoa(f.Line) + ":" + strconv.Itoa(f.Column))
+			_, _ = t.w.WriteString(":" + strconv.Itoa(f.Line) + ":" + strconv.Itoa(f.Column))
 		}
-		t.w.WriteString(": " + sev + t.paint(ansiDim, "["+f.Rule+"]") + " " + msg + "\n")
+		_, _ = t.w.WriteString(": " + sev + t.paint(ansiDim, "["+f.Rule+"]") + " " + msg + "\n")
 	}
 }
 
 func (t *textOutput) diff(path, hunks string) {
 	if t.lastDiff != path {
 		t.lastDiff = path
-		t.w.WriteString(t.paint(ansiBold, "--- "+path) + "\n" + t.paint(ansiBold, "+++ "+path+" (fixed)") + "\n")
+		_, _ = t.w.WriteString(t.paint(ansiBold, "--- "+path) + "\n" + t.paint(ansiBold, "+++ "+path+" (fixed)") + "\n")
 	}
 	if !t.o.color {
-		t.w.WriteString(hunks)
+		_, _ = t.w.WriteString(hunks)
 		return
 	}
 	for _, l := range strings.SplitAfter(hunks, "\n") {
@@ -90,7 +92,7 @@ func (t *textOutput) diff(path, hunks string) {
 		case strings.HasPrefix(l, "+"):
 			l = t.paint(ansiGreen, strings.TrimSuffix(l, "\n")) + "\n"
 		}
-		t.w.WriteString(l)
+		_, _ = t.w.WriteString(l)
 	}
 }
 
@@ -131,7 +133,7 @@ func (j *jsonOutput) findings(path string, fs []transcript.Finding) {
 			b = appendJSONString(b, f.Fix)
 		}
 		b = append(b, "}\n"...)
-		j.w.Write(b)
+		_, _ = j.w.Write(b)
 		j.buf = b
 	}
 }
@@ -207,14 +209,14 @@ func (g *githubOutput) findings(path string, fs []transcript.Finding) {
 		if g.o.zh && f.MessageZh != "" {
 			msg = f.MessageZh
 		}
-		g.w.WriteString("::" + level + " file=" + ghProperty(path))
+		_, _ = g.w.WriteString("::" + level + " file=" + ghProperty(path))
 		if f.Line > 0 {
-			g.w.WriteString(",line=" + strconv.Itoa(f.Line) + ",col=" + strconv.Itoa(f.Column))
+			_, _ = g.w.WriteString(",line=" + strconv.Itoa(f.Line) + ",col=" + strconv.Itoa(f.Column))
 			if !strings.Contains(f.Text, "\n") {
-				g.w.WriteString(",endColumn=" + strconv.Itoa(f.Column+utf8.RuneCountInString(f.Text)))
+				_, _ = g.w.WriteString(",endColumn=" + strconv.Itoa(f.Column+utf8.RuneCountInString(f.Text)))
 			}
 		}
-		g.w.WriteString(",title=" + ghProperty(f.Rule) + "::" + ghData(msg) + "\n")
+		_, _ = g.w.WriteString(",title=" + ghProperty(f.Rule) + "::" + ghData(msg) + "\n")
 	}
 }
 

@@ -15,7 +15,7 @@ import (
 // no more memory than a small one. Columns are code points
 // (columnKind unicodeCodePoints), as in the other formats.
 type sarifOutput struct {
-	w       *bufio.Writer
+	w       *bufio.Writer // keeps its first error for close (see lintOutput)
 	o       outputOptions
 	ruleIdx map[string]int
 	n       int
@@ -47,7 +47,7 @@ func newSARIFOutput(w io.Writer, o outputOptions) lintOutput {
 		b = append(b, `}}`...)
 	}
 	b = append(b, `]}},"columnKind":"unicodeCodePoints","results":[`...)
-	s.w.Write(b)
+	_, _ = s.w.Write(b)
 	return s
 }
 
@@ -98,7 +98,7 @@ func (s *sarifOutput) findings(path string, fs []transcript.Finding) {
 		b = append(b, `,"properties":{"message_zh":`...)
 		b = appendJSONString(b, f.MessageZh)
 		b = append(b, `}}`...)
-		s.w.Write(b)
+		_, _ = s.w.Write(b)
 		s.buf = b
 	}
 }
@@ -137,6 +137,6 @@ func (s *sarifOutput) close(sum lintSummary) error {
 	if sum.fileErrors > 0 {
 		ok = "false"
 	}
-	s.w.WriteString("\n" + `],"invocations":[{"executionSuccessful":` + ok + `}]}]}` + "\n")
+	_, _ = s.w.WriteString("\n" + `],"invocations":[{"executionSuccessful":` + ok + `}]}]}` + "\n")
 	return s.w.Flush()
 }

@@ -28,7 +28,7 @@ it with GET /api/v1/releases/{id}/download?format=kaldi|hf|nemo|cv; the same
 bytes come from 'dialect export'.`,
 		Example: "  dialect release create --project tainan-2026",
 		Args:    cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
+		RunE: func(cmd *cobra.Command, args []string) (err error) {
 			if project == "" {
 				return usageError{message: "release create needs --project", hint: "dialect release create --project SLUG (see dialect project list)"}
 			}
@@ -40,7 +40,7 @@ bytes come from 'dialect export'.`,
 			if err != nil {
 				return fmt.Errorf("open corpus %s: %w", cfg.DataDir, err)
 			}
-			defer db.Close()
+			defer closeCorpus(db, &err)
 			p, err := db.ProjectBySlug(cmd.Context(), project)
 			if err != nil {
 				return usageError{message: fmt.Sprintf("no project %q", project), hint: "dialect project list"}
@@ -61,9 +61,13 @@ bytes come from 'dialect export'.`,
 			if err != nil {
 				return err
 			}
-			fmt.Fprintln(st.out, r.ID)
-			fmt.Fprintf(st.err, "release %d of %s: %d clips, %d speakers, %.2f h, manifest %s\n",
-				r.Number, p.Slug, r.Clips, r.Speakers, r.Hours, r.ManifestSHA256)
+			if _, err := fmt.Fprintln(st.out, r.ID); err != nil {
+				return fmt.Errorf("release %d created, but its id could not be printed: %w", r.ID, err)
+			}
+			if _, err := fmt.Fprintf(st.err, "release %d of %s: %d clips, %d speakers, %.2f h, manifest %s\n",
+				r.Number, p.Slug, r.Clips, r.Speakers, r.Hours, r.ManifestSHA256); err != nil {
+				return fmt.Errorf("write output: %w", err)
+			}
 			return nil
 		},
 	}
@@ -74,12 +78,12 @@ bytes come from 'dialect export'.`,
 		Use:   "list [--project SLUG]",
 		Short: "List published releases: id, project, number, clips, speakers, hours, created, manifest SHA-256",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
+		RunE: func(cmd *cobra.Command, args []string) (err error) {
 			db, err := openCorpus(cmd)
 			if err != nil {
 				return err
 			}
-			defer db.Close()
+			defer closeCorpus(db, &err)
 			var pid int64
 			if listProject != "" {
 				p, err := db.ProjectBySlug(cmd.Context(), listProject)
@@ -101,12 +105,19 @@ bytes come from 'dialect export'.`,
 				return err
 			}
 			tw := tabwriter.NewWriter(st.out, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "ID\tPROJECT\tNUMBER\tCLIPS\tSPEAKERS\tHOURS\tCREATED\tMANIFEST")
+			out := &printer{w: tw}
+			out.printf("ID\tPROJECT\tNUMBER\tCLIPS\tSPEAKERS\tHOURS\tCREATED\tMANIFEST\n")
 			for _, r := range rs {
-				fmt.Fprintf(tw, "%d\t%s\t%d\t%d\t%d\t%.2f\t%s\t%s\n", r.ID, slugs[r.ProjectID], r.Number, r.Clips, r.Speakers,
+				out.printf("%d\t%s\t%d\t%d\t%d\t%.2f\t%s\t%s\n", r.ID, slugs[r.ProjectID], r.Number, r.Clips, r.Speakers,
 					r.Hours, r.CreatedAt.Format(time.RFC3339), r.ManifestSHA256)
 			}
-			return tw.Flush()
+			if out.err == nil {
+				out.err = tw.Flush()
+			}
+			if out.err != nil {
+				return fmt.Errorf("write output: %w", out.err)
+			}
+			return nil
 		},
 	}
 	list.Flags().StringVar(&listProject, "project", "", "only this project's releases")

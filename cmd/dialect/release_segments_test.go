@@ -4,6 +4,7 @@ import (
 	"archive/tar"
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -35,7 +36,9 @@ func TestExportSegmentsLint(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	u.Write(append([]byte("RIFF"), bytes.Repeat([]byte{7}, 5000)...))
+	if _, err := u.Write(append([]byte("RIFF"), bytes.Repeat([]byte{7}, 5000)...)); err != nil {
+		t.Fatal(err)
+	}
 	c := &corpus.Clip{ProjectID: cs[0].ProjectID, SpeakerID: cs[0].SpeakerID, ClientClipID: "mono", DurationS: 30, SampleRate: 16000,
 		Channels: 1, Bits: 16, Mode: "monologue", NoiseBand: "low"}
 	if err := db.CommitClip(ctx, c, u); err != nil {
@@ -51,7 +54,9 @@ func TestExportSegmentsLint(t *testing.T) {
 	if err := db.AppendDecision(ctx, &corpus.Decision{ClipID: c.ID, To: corpus.StatusAccepted, Reason: "ok"}); err != nil {
 		t.Fatal(err)
 	}
-	db.Close()
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
 
 	code, out, errs := runCmd(t, "release", "create", "--project", "tainan", "--data-dir", dir)
 	if code != 0 {
@@ -62,35 +67,46 @@ func TestExportSegmentsLint(t *testing.T) {
 	if code, _, errs := runCmd(t, "export", "--release", fmt.Sprint(id), "--format", "kaldi", "--out", file, "--data-dir", dir); code != 0 {
 		t.Fatalf("export: %d %s", code, errs)
 	}
+	// Extracted through an os.Root: no name in the archive can write
+	// outside x.
 	x := t.TempDir()
+	root, err := os.OpenRoot(x)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = root.Close() }() // a directory handle; the files are written and closed by WriteFile
 	f, err := os.Open(file)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }() // read only
+	// The TextGrid's name, relative to x.
 	var grid string
 	tr2 := tar.NewReader(f)
 	for {
 		h, err := tr2.Next()
-		if err == io.EOF {
+		if errors.Is(err, io.EOF) {
 			break
 		}
 		if err != nil {
 			t.Fatal(err)
 		}
-		p := filepath.Join(x, filepath.FromSlash(h.Name))
+		name := filepath.FromSlash(h.Name)
 		if h.Typeflag == tar.TypeDir {
-			if err := os.MkdirAll(p, 0o755); err != nil {
+			if err := root.MkdirAll(name, 0o755); err != nil {
 				t.Fatal(err)
 			}
 			continue
 		}
-		b, _ := io.ReadAll(tr2)
-		if err := os.WriteFile(p, b, 0o644); err != nil {
+		b, err := io.ReadAll(tr2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := root.WriteFile(name, b, 0o644); err != nil {
 			t.Fatal(err)
 		}
 		if strings.HasSuffix(h.Name, ".TextGrid") {
-			grid = p
+			grid = name
 		}
 	}
 	if grid == "" {
@@ -100,15 +116,16 @@ func TestExportSegmentsLint(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("dialect lint --strict: %d\n%s%s", code, out, errs)
 	}
-	srt := filepath.Join(x, "srt", strings.TrimSuffix(filepath.Base(grid), ".TextGrid")+".srt")
-	for _, p := range []string{grid, srt} {
-		b, err := os.ReadFile(p)
+	srt := filepath.Join("srt", strings.TrimSuffix(filepath.Base(grid), ".TextGrid")+".srt")
+	for _, name := range []string{grid, srt} {
+		b, err := root.ReadFile(name)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := os.WriteFile(p, bytes.Replace(b, []byte("阮兜佇台南，"), []byte("阮兜佇台南、"), 1), 0o644); err != nil {
+		if err := root.WriteFile(name, bytes.Replace(b, []byte("阮兜佇台南，"), []byte("阮兜佇台南、"), 1), 0o644); err != nil {
 			t.Fatal(err)
 		}
+		p := filepath.Join(x, name)
 		if code, out, _ := runCmd(t, "lint", p); code != 1 || !strings.Contains(out, "T001") || !strings.Contains(out, filepath.Base(p)) {
 			t.Fatalf("lint of %s with 、: %d\n%s", filepath.Base(p), code, out)
 		}

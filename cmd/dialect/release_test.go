@@ -24,7 +24,11 @@ func seedAccepted(t *testing.T, dir string, n int) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
+	defer func() {
+		if err := db.Close(); err != nil {
+			t.Errorf("close seeded corpus: %v", err)
+		}
+	}()
 	p := &corpus.Project{Slug: "tainan", Name: "Tainan", Dialect: "nan-TW"}
 	if err := db.CreateProject(ctx, p); err != nil {
 		t.Fatal(err)
@@ -42,7 +46,9 @@ func seedAccepted(t *testing.T, dir string, n int) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		u.Write(append([]byte("RIFF"), bytes.Repeat([]byte{byte(i)}, 1000+i)...))
+		if _, err := u.Write(append([]byte("RIFF"), bytes.Repeat([]byte{byte(i)}, 1000+i)...)); err != nil {
+			t.Fatal(err)
+		}
 		c := &corpus.Clip{ProjectID: p.ID, SpeakerID: sp.ID, ClientClipID: fmt.Sprint("c", i), DurationS: 2, SampleRate: 16000,
 			Channels: 1, Bits: 16, Mode: "prompted", NoiseBand: "low", Transcript: "今仔日天氣真好。"}
 		if err := db.CommitClip(ctx, c, u); err != nil {
@@ -98,9 +104,16 @@ func TestReleaseExport(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		served, _ := io.ReadAll(af)
-		af.Close()
-		db.Close()
+		served, err := io.ReadAll(af)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := af.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.Close(); err != nil {
+			t.Fatal(err)
+		}
 		if !bytes.Equal(got, served) {
 			t.Fatalf("export %s differs from the served archive", format)
 		}

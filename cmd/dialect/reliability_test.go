@@ -116,10 +116,11 @@ func mountTmpfs(t *testing.T, size string) string {
 		need("not root")
 	}
 	mnt := t.TempDir()
-	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size="+size, "tmpfs", mnt).CombinedOutput(); err != nil {
+	if out, err := exec.CommandContext(t.Context(), "mount", "-t", "tmpfs", "-o", "size="+size, "tmpfs", mnt).CombinedOutput(); err != nil {
 		need(strings.TrimSpace(err.Error() + ": " + string(out)))
 	}
-	t.Cleanup(func() { _ = exec.Command("umount", "-l", mnt).Run() })
+	// Best effort, and not t.Context(): that is cancelled before cleanups run.
+	t.Cleanup(func() { _ = exec.CommandContext(context.Background(), "umount", "-l", mnt).Run() })
 	return mnt
 }
 
@@ -151,7 +152,7 @@ func TestF07DiskFull(t *testing.T) {
 			t.Fatal(err)
 		}
 		filler := filepath.Join(mnt, "filler")
-		if err := os.WriteFile(filler, make([]byte, max(int64(st.Bavail)*st.Bsize-leave, 0)), 0o600); err != nil {
+		if err := os.WriteFile(filler, make([]byte, max(int64(st.Bavail)*st.Bsize-leave, 0)), 0o600); err != nil { //nolint:gosec // G115: free blocks of an 8 MiB tmpfs
 			t.Fatal(err)
 		}
 		var statuses []int
@@ -278,12 +279,12 @@ func TestF08Locked(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer other.Close()
+	defer func() { _ = other.Close() }() // nothing is written through it: it only holds a lock, rolled back first (deferred below)
 	conn, err := other.Conn(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer conn.Close()
+	defer func() { _ = conn.Close() }() // as other: the lock's connection, nothing written
 	if _, err := conn.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
 		t.Fatal(err)
 	}
@@ -397,7 +398,11 @@ func TestF12GracefulShutdown(t *testing.T) {
 
 	time.Sleep(time.Second)
 	go func() {
-		req, _ := http.NewRequest("POST", p.base+"/api/v1/clips", &slowReader{b: form.Bytes(), chunk: 16 << 10, pause: 150 * time.Millisecond})
+		req, err := http.NewRequestWithContext(t.Context(), "POST", p.base+"/api/v1/clips", &slowReader{b: form.Bytes(), chunk: 16 << 10, pause: 150 * time.Millisecond})
+		if err != nil {
+			slowDone <- result{err: err}
+			return
+		}
 		req.ContentLength = int64(form.Len())
 		req.Header.Set("Content-Type", mw.FormDataContentType())
 		req.Header.Set("X-CSRF-Token", slow.csrf)
@@ -406,7 +411,7 @@ func TestF12GracefulShutdown(t *testing.T) {
 			slowDone <- result{err: err}
 			return
 		}
-		defer resp.Body.Close()
+		defer func() { _ = resp.Body.Close() }() // read to the end below
 		b, err := io.ReadAll(resp.Body)
 		slowDone <- result{resp.StatusCode, b, err}
 	}()
@@ -416,9 +421,10 @@ func TestF12GracefulShutdown(t *testing.T) {
 	time.Sleep(300 * time.Millisecond)
 	stillUp := p.running()
 	newConn := "refused"
-	if c, err := net.DialTimeout("tcp", p.addr, time.Second); err == nil {
+	dialer := net.Dialer{Timeout: time.Second}
+	if c, err := dialer.DialContext(t.Context(), "tcp", p.addr); err == nil {
 		newConn = "accepted"
-		c.Close()
+		_ = c.Close() // only asked whether a connection was accepted
 	}
 	code, ok := p.wait(40 * time.Second)
 	took := time.Since(start)

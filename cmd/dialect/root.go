@@ -55,15 +55,17 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	if errors.As(err, &ee) {
 		return ee.code
 	}
+	// The exit status is 2 whatever happens to these messages: one that
+	// cannot be written has nowhere else to go.
 	var ue usageError
 	if errors.As(err, &ue) {
-		fmt.Fprintf(stderr, "dialect: %s\n", ue.message)
+		_, _ = fmt.Fprintf(stderr, "dialect: %s\n", ue.message)
 		if ue.hint != "" {
-			fmt.Fprintf(stderr, "Try: %s\n", ue.hint)
+			_, _ = fmt.Fprintf(stderr, "Try: %s\n", ue.hint)
 		}
 		return exitUsage
 	}
-	fmt.Fprintf(stderr, "dialect: %v\n", err)
+	_, _ = fmt.Fprintf(stderr, "dialect: %v\n", err)
 	return exitUsage
 }
 

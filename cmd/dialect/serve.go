@@ -43,7 +43,11 @@ Taiwanese prompts, and prints a one-time admin sign-in link.`,
 // runServe serves until ctx ends. ready, when not nil, receives the
 // listening address and the sign-in path once the server accepts
 // connections (for tests).
-func runServe(ctx context.Context, st streams, cfg Config, ready func(addr, signin string)) error {
+//
+// When standard output cannot be written, serving goes on: the failure is
+// logged (the sign-in link is not: it is a credential) and the exit status
+// is 2 once the server stops.
+func runServe(ctx context.Context, st streams, cfg Config, ready func(addr, signin string)) (err error) {
 	log := slog.New(slog.NewJSONHandler(st.err, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	opened := time.Now()
 	db, err := corpus.Open(ctx, cfg.DataDir, corpus.Options{})
@@ -54,12 +58,13 @@ func runServe(ctx context.Context, st streams, cfg Config, ready func(addr, sign
 		}
 		return fmt.Errorf("open corpus: %w", err)
 	}
-	defer db.Close()
+	defer closeCorpus(db, &err)
 	// F-13: the startup reconciler's counts, in the log.
 	rr := db.Reconciled()
 	log.Info("corpus opened", "data_dir", cfg.DataDir, "quarantined", rr.Quarantined, "temp_removed", rr.TempRemoved,
 		"ms", time.Since(opened).Milliseconds())
-	adminID, err := ensureDefaults(ctx, db, st)
+	out := &printer{w: st.out}
+	adminID, err := ensureDefaults(ctx, db, out)
 	if err != nil {
 		return err
 	}
@@ -74,26 +79,32 @@ func runServe(ctx context.Context, st streams, cfg Config, ready func(addr, sign
 	if err != nil {
 		return err
 	}
-	ln, err := net.Listen("tcp", cfg.Server.Addr)
+	ln, err := (&net.ListenConfig{}).Listen(ctx, "tcp", cfg.Server.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Server.Addr, err)
 	}
 	addr := ln.Addr().String()
 	signin := srv.OneTimeSignIn(adminID, 24*time.Hour)
-	fmt.Fprintf(st.out, "dialect %s serving http://%s (data in %s)\n", version, addr, cfg.DataDir)
-	fmt.Fprintf(st.out, "one-time admin sign-in link (valid 24 h, until used): http://%s%s\n", addr, signin)
+	out.printf("dialect %s serving http://%s (data in %s)\n", version, addr, cfg.DataDir)
+	out.printf("one-time admin sign-in link (valid 24 h, until used): http://%s%s\n", addr, signin)
+	if out.err != nil {
+		log.Error("cannot write standard output", "err", out.err.Error())
+	}
 	if ready != nil {
 		ready(addr, signin)
 	}
 	err = srv.Serve(ctx, ln)
-	fmt.Fprintln(st.out, "dialect: stopped")
+	out.printf("dialect: stopped\n")
+	if err == nil && out.err != nil {
+		err = fmt.Errorf("write output: %w", out.err)
+	}
 	return err
 }
 
 // ensureDefaults makes the first run work: a demo project with prompts when
 // there is no project, and an admin account (without a usable password
 // until one is set) when there is none. It returns the admin's id.
-func ensureDefaults(ctx context.Context, db *corpus.DB, st streams) (int64, error) {
+func ensureDefaults(ctx context.Context, db *corpus.DB, out *printer) (int64, error) {
 	ps, err := db.Projects(ctx)
 	if err != nil {
 		return 0, err
@@ -107,7 +118,7 @@ func ensureDefaults(ctx context.Context, db *corpus.DB, st streams) (int64, erro
 		if err != nil {
 			return 0, fmt.Errorf("add demo prompts: %w", err)
 		}
-		fmt.Fprintf(st.out, "created demo project %q with %d prompts\n", p.Slug, n)
+		out.printf("created demo project %q with %d prompts\n", p.Slug, n)
 	}
 	u, err := db.UserByUsername(ctx, "admin")
 	if errors.Is(err, corpus.ErrNotFound) {

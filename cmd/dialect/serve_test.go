@@ -69,18 +69,28 @@ func TestServe_FirstRun(t *testing.T) {
 		}
 		jar, _ := cookiejar.New(nil)
 		hc := &http.Client{Jar: jar}
-		resp, err := hc.Get(base + "/healthz")
+		req, err := http.NewRequestWithContext(t.Context(), "GET", base+"/healthz", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp, err := hc.Do(req)
 		if err != nil || resp.StatusCode != 200 {
 			t.Fatalf("healthz: %v %v", err, resp)
 		}
-		resp.Body.Close()
+		_ = resp.Body.Close() // only the status matters
 		u, _ := url.Parse(link)
-		resp, err = hc.PostForm(base+"/signin/once", url.Values{"token": {u.Query().Get("token")}})
+		form := url.Values{"token": {u.Query().Get("token")}}
+		req, err = http.NewRequestWithContext(t.Context(), "POST", base+"/signin/once", strings.NewReader(form.Encode()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		resp, err = hc.Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}
 		body, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
+		_ = resp.Body.Close() // read to the end above
 		if resp.StatusCode != 200 || !strings.Contains(string(body), "demo") {
 			t.Fatalf("one-time sign-in: %d\n%s", resp.StatusCode, body)
 		}
