@@ -1,12 +1,17 @@
 # dialect — build, test, fuzz, bench.
 # go-sqlite3 (server issue) needs cgo: CGO_ENABLED=1 and a C compiler (gcc).
+# Go 1.27.3 carries the standard library's fixes for the vulnerabilities
+# govulncheck finds in 1.26.8; a machine starts on its own Go and ignores
+# go.mod's line, so the toolchain is named here (fetched once, ~76 MB).
+export GOTOOLCHAIN = go1.27.3
 GO        ?= go
+TOOL      := $(GO) tool -modfile=tools/go.mod
 VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS   := -X main.version=$(VERSION)
 FUZZTIME  ?= 60s
 export CGO_ENABLED = 1
 
-.PHONY: all build test vet fuzz bench clean browser-deps assets
+.PHONY: all build test vet lint vulncheck vulndb fuzz bench clean browser-deps assets
 
 all: build
 
@@ -18,7 +23,7 @@ build:
 # page in headless Chromium (browsertest/, which needs browser-deps). The
 # second run builds the crash points of CommitClip in (F-04, -tags
 # failpoints). F-07 mounts a tmpfs: run as root (it fails on CI=true without).
-test: vet browser-deps
+test: vet lint browser-deps
 	$(GO) test -count=1 ./...
 	$(GO) test -count=1 -tags failpoints -run '^TestF04' ./cmd/dialect
 
@@ -27,17 +32,34 @@ test: vet browser-deps
 browser-deps:
 	@command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium fonts-noto-cjk)
 
-# assets would refresh vendored front-end libraries from npm. The recorder
-# vendors none: its WAV encoder, level meter and IndexedDB queue are our own
-# small ES modules in assets/static/recorder/, so `go build` needs nothing
-# else and there is nothing to refresh. Add npm packages here (with their
-# LICENSE and VERSION files beside them in assets/static/vendor/) if one is
-# ever vendored.
+# assets builds what the pages load that is not hand-written: the room
+# check's estimator, validate/ compiled to WebAssembly (cmd/roomcheck), and
+# Go's wasm_exec.js beside it (assets/static/vendor/go/, with LICENSE and
+# VERSION). Both are committed so `go build` needs nothing else;
+# TestRoomcheckWasmCurrent fails when they are not what this source and this
+# toolchain build. No npm library is vendored: the recorder's WAV encoder,
+# level meter and IndexedDB queue are our own modules in assets/static/recorder/.
 assets:
-	@echo "assets: no vendored npm libraries (assets/static/recorder/ is our own code)"
+	CGO_ENABLED=0 GOOS=js GOARCH=wasm $(GO) build -trimpath -buildvcs=false -ldflags="-s -buildid=" -o assets/static/recorder/roomcheck.wasm ./cmd/roomcheck
+	cp "$$($(GO) env GOROOT)/lib/wasm/wasm_exec.js" assets/static/vendor/go/wasm_exec.js
 
 vet:
 	$(GO) vet ./...
+
+# lint fails on any finding of staticcheck, golangci-lint (.golangci.yml) or
+# govulncheck (any vulnerability reachable from our code). The tools are
+# pinned in tools/go.mod; the vulnerability database is built offline from
+# the pinned golang.org/x/vulndb module and cached (scripts/vulndb.sh).
+lint: vulncheck
+	$(TOOL) staticcheck ./...
+	$(TOOL) golangci-lint run ./...
+
+vulncheck:
+	$(TOOL) govulncheck -db file://$$(scripts/vulndb.sh) ./...
+
+# vulndb moves the database pin to the newest golang.org/x/vulndb the proxy serves.
+vulndb:
+	scripts/vulndb.sh --update
 
 # fuzz runs each fuzz target for FUZZTIME; new crashers land in testdata/fuzz/.
 fuzz:

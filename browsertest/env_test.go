@@ -57,7 +57,11 @@ func newEnv(t *testing.T, modes ...string) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { db.Close() })
+	t.Cleanup(func() {
+		if err := db.Close(); err != nil {
+			t.Error(err)
+		}
+	})
 	p := recorder.DemoProject()
 	if len(modes) > 0 {
 		p.Modes = modes
@@ -94,7 +98,7 @@ func (e *env) start(addr string) {
 	var ln net.Listener
 	var err error
 	for i := 0; i < 50; i++ {
-		if ln, err = net.Listen("tcp", addr); err == nil {
+		if ln, err = new(net.ListenConfig).Listen(e.t.Context(), "tcp", addr); err == nil {
 			break
 		}
 		time.Sleep(100 * time.Millisecond)

@@ -2,6 +2,7 @@ package browsertest
 
 import (
 	"context"
+	"fmt"
 	"math/rand/v2"
 	"sync/atomic"
 	"testing"
@@ -19,14 +20,14 @@ const reviewerName = "a-ling"
 
 // pendingClip stores a 5-second take of ah-bin's straight into the corpus,
 // waiting for review, with the given transcript.
-func pendingClip(t *testing.T, e *env, n int, text string) string {
+func pendingClip(t *testing.T, e *env, n uint64, text string) string {
 	t.Helper()
 	ctx := context.Background()
 	sp, err := e.db.UserByUsername(ctx, speakerName)
 	if err != nil {
 		t.Fatal(err)
 	}
-	rng := rand.New(rand.NewPCG(uint64(n), 11))
+	rng := rand.New(rand.NewPCG(n, 11))
 	mix, _ := wavtest.Clip(rng, 16000, 1, 3, 1, -18, wavtest.White, -65)
 	up, err := e.db.NewUpload()
 	if err != nil {
@@ -35,7 +36,7 @@ func pendingClip(t *testing.T, e *env, n int, text string) string {
 	if _, err := up.Write(wavtest.Encode(wavtest.PCM16, mix)); err != nil {
 		t.Fatal(err)
 	}
-	c := &corpus.Clip{ProjectID: sp.ProjectID, SpeakerID: sp.ID, ClientClipID: "review-" + string(rune('a'+n)), DurationS: 5,
+	c := &corpus.Clip{ProjectID: sp.ProjectID, SpeakerID: sp.ID, ClientClipID: fmt.Sprintf("review-%c", 'a'+n), DurationS: 5,
 		SampleRate: 16000, Channels: 1, Bits: 16, Mode: "prompted", NoiseBand: "low", Transcript: text,
 		Receipt: []byte(`{"findings":[],"measurements":{"noise_floor_dbfs":-65,"snr_db":47}}`)}
 	if err := e.db.CommitClip(ctx, c, up); err != nil {

@@ -76,7 +76,7 @@ func newAPIClient(t *testing.T, base string) *apiClient {
 
 func (c *apiClient) do(method, path, ct string, body io.Reader, want int, out any) {
 	c.t.Helper()
-	req, _ := http.NewRequest(method, c.base+path, body)
+	req, _ := http.NewRequestWithContext(c.t.Context(), method, c.base+path, body)
 	if ct != "" {
 		req.Header.Set("Content-Type", ct)
 	}
@@ -85,7 +85,7 @@ func (c *apiClient) do(method, path, ct string, body io.Reader, want int, out an
 	if err != nil {
 		c.t.Fatalf("%s %s: %v", method, path, err)
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }() // read to the end below; nothing to report
 	b, _ := io.ReadAll(resp.Body)
 	if resp.StatusCode != want {
 		c.t.Fatalf("%s %s: %d %s, want %d", method, path, resp.StatusCode, b, want)
@@ -238,7 +238,7 @@ func TestTranscribeWorkspace(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer af.Close()
+	defer func() { _ = af.Close() }() // only read
 	a, err := releasetest.Verify(af, "kaldi")
 	if err != nil {
 		t.Fatalf("release archive: %v", err)
@@ -317,8 +317,8 @@ func TestTranscribeThreeHourOpensFast(t *testing.T) {
 	if _, err := io.Copy(up, f); err != nil {
 		t.Fatal(err)
 	}
-	f.Close()
-	os.Remove(path)
+	_ = f.Close()       // only read
+	_ = os.Remove(path) // early, for the disk's sake: t.TempDir removes it anyway
 	u, err := e.db.UserByUsername(context.Background(), speakerName)
 	if err != nil {
 		t.Fatal(err)
@@ -331,7 +331,7 @@ func TestTranscribeThreeHourOpensFast(t *testing.T) {
 
 	// Serve through a counter of response bytes.
 	h := &countingHandler{next: e.srv.Handler(), n: map[string]int64{}}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	ln, err := new(net.ListenConfig).Listen(t.Context(), "tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -124,8 +124,14 @@ func modeLimits(c *validate.Config, mode string) validate.ModeLimits {
 		return c.Monologue
 	case validate.ModeDialogue:
 		return c.Dialogue
+	case validate.ModePrompted:
+		return c.Prompted
+	default:
+		// Every task is made with one of the three modes; ModeAny is for
+		// checking a file outside a task. Anything else is shown
+		// prompted's bounds, as it always was.
+		return c.Prompted
 	}
-	return c.Prompted
 }
 
 // taskFormat is the format a task asks the page to record: the first

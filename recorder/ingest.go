@@ -54,8 +54,11 @@ func (s *Service) ingest(ctx context.Context, speaker *corpus.User, sub Submissi
 	if err != nil {
 		return nil, false, err
 	}
-	// Discard is safe after CommitClip: whatever happens, nothing stays in tmp/.
-	defer u.Discard()
+	// Discard is safe after CommitClip: whatever happens, nothing stays in
+	// tmp/. Best effort: a temp file it fails to remove is the reconciler's
+	// (corpus.Open removes stale files in tmp/), and the clip's outcome is
+	// already decided.
+	defer func() { _ = u.Discard() }()
 	if err := s.receive(u, sub.Audio); err != nil {
 		return nil, false, err
 	}
@@ -203,7 +206,7 @@ func canonicalUUID(s string) (string, bool) {
 				return "", false
 			}
 		default:
-			if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+			if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
 				return "", false
 			}
 		}

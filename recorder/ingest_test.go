@@ -58,7 +58,7 @@ func TestIngest_Good(t *testing.T) {
 	if _, err := io.Copy(h, f); err != nil {
 		t.Fatal(err)
 	}
-	f.Close()
+	_ = f.Close() // only read
 	if got := hex.EncodeToString(h.Sum(nil)); got != r.SHA256 {
 		t.Errorf("stored file SHA-256 %s, want %s", got, r.SHA256)
 	}

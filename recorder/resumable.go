@@ -136,7 +136,9 @@ func (s *Service) IngestResumable(ctx context.Context, speaker *corpus.User, id 
 		return nil, false, err
 	}
 	// Discard is safe after CommitClip; it removes only the Upload's own name.
-	defer u.Discard()
+	// Best effort: a temp name it fails to remove is the reconciler's
+	// (corpus.Open removes stale files in tmp/), and the outcome is decided.
+	defer func() { _ = u.Discard() }()
 	if got := u.SHA256(); got != up.SHA256 {
 		_ = u.Discard()
 		if err := s.db.DeleteResumable(ctx, id); err != nil {

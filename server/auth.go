@@ -140,8 +140,15 @@ func (s *Server) cookieName(r *http.Request) string {
 	return "sid"
 }
 
+// setSessionCookie sets the session cookie: HttpOnly (no script reads it),
+// SameSite=Lax (not sent on cross-site subrequests or POSTs; every write
+// also needs the CSRF token), host-only with Path=/. Secure, with the
+// __Host- prefix, whenever the browser reaches us over TLS (directly, or
+// behind a TLS-terminating proxy with SecureCookies); only plain-HTTP
+// development goes without, since browsers drop a Secure cookie there.
 func (s *Server) setSessionCookie(c *gin.Context, raw string, maxAge time.Duration) {
 	secure := s.opts.SecureCookies || c.Request.TLS != nil
+	//nolint:gosec // G124: Secure is set for every TLS origin (see above); HttpOnly and SameSite=Lax always
 	http.SetCookie(c.Writer, &http.Cookie{Name: s.cookieName(c.Request), Value: raw, Path: "/", HttpOnly: true,
 		Secure: secure, SameSite: http.SameSiteLaxMode, MaxAge: int(maxAge.Seconds())})
 }

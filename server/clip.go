@@ -66,7 +66,7 @@ func (s *Server) postClip(c *gin.Context) {
 	fields := 0
 	for {
 		part, err := mr.NextPart()
-		if err == io.EOF {
+		if errors.Is(err, io.EOF) {
 			fail(c, errf(http.StatusBadRequest, "no_audio", "the form has no audio part", "表單中沒有錄音檔"))
 			return
 		}
@@ -219,7 +219,7 @@ func (s *Server) serveClipFile(c *gin.Context, cl *corpus.Clip) {
 		fail(c, err)
 		return
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }() // only read
 	c.Header("Content-Type", "audio/wav")
 	c.Header("X-Content-Type-Options", "nosniff")
 	c.Header("Content-Disposition", `inline; filename="`+cl.ID+`.wav"`)

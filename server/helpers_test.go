@@ -41,7 +41,11 @@ func newEnv(t testing.TB, opts server.Options) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { db.Close() })
+	t.Cleanup(func() {
+		if err := db.Close(); err != nil {
+			t.Error(err)
+		}
+	})
 	p := recorder.DemoProject()
 	if err := db.CreateProject(ctx, &p); err != nil {
 		t.Fatal(err)
@@ -138,7 +142,7 @@ func (c *client) do(method, path string, body any, hdr ...string) response {
 		rd = bytes.NewReader(j)
 		ct = "application/json"
 	}
-	req, err := http.NewRequest(method, c.e.ts.URL+path, rd)
+	req, err := http.NewRequestWithContext(c.e.t.Context(), method, c.e.ts.URL+path, rd)
 	if err != nil {
 		c.e.t.Fatal(err)
 	}
@@ -155,7 +159,7 @@ func (c *client) do(method, path string, body any, hdr ...string) response {
 	if err != nil {
 		c.e.t.Fatalf("%s %s: %v", method, path, err)
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }() // read to the end below; nothing to report
 	b, _ := io.ReadAll(resp.Body)
 	return response{resp.StatusCode, resp.Header, b}
 }

@@ -120,12 +120,16 @@ func TestS22PanicHygiene(t *testing.T) {
 	}
 	ts := httptest.NewServer(srv.Handler())
 	defer ts.Close()
-	resp, err := http.Get(ts.URL + "/healthz")
+	req, err := http.NewRequestWithContext(t.Context(), "GET", ts.URL+"/healthz", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
 	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
+	_ = resp.Body.Close() // read to the end above
 	var got struct {
 		Error struct {
 			Code    string `json:"code"`

@@ -3,6 +3,7 @@ package server
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"net/http"
 	"runtime/debug"
@@ -30,7 +31,7 @@ func requestID(c *gin.Context) string { return c.GetString("request_id") }
 func (s *Server) recoverJSON(c *gin.Context) {
 	defer func() {
 		if p := recover(); p != nil {
-			if p == http.ErrAbortHandler {
+			if err, ok := p.(error); ok && errors.Is(err, http.ErrAbortHandler) {
 				panic(p)
 			}
 			s.log.Error("panic", "request_id", requestID(c), "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
@@ -44,9 +45,11 @@ func (s *Server) recoverJSON(c *gin.Context) {
 
 // setSecurityHeaders writes the headers every response carries
 // (reliability.md C5). The microphone stays allowed for our own origin:
-// `microphone=()` would break the recorder.
+// `microphone=()` would break the recorder. script-src adds only
+// 'wasm-unsafe-eval' to 'self': the room check compiles our own
+// roomcheck.wasm (validate/ in the browser); no inline script, no eval.
 func setSecurityHeaders(h http.Header, api bool) {
-	h.Set("Content-Security-Policy", "default-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'; media-src 'self' blob:; worker-src 'self' blob:")
+	h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'; media-src 'self' blob:; worker-src 'self' blob:")
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Referrer-Policy", "strict-origin-when-cross-origin")
 	h.Set("Permissions-Policy", "microphone=(self), camera=(), geolocation=()")

@@ -158,7 +158,7 @@ func (s *Server) downloadRelease(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	defer af.Close()
+	defer func() { _ = af.Close() }() // only read
 	rng := c.GetHeader("Range")
 	if rng != "" && !rangeOK(rng, af.Size) {
 		c.Header("Content-Range", fmt.Sprintf("bytes */%d", af.Size))
@@ -214,8 +214,8 @@ func rangeOK(h string, size int64) bool {
 			return false
 		}
 		var sp span
-		switch {
-		case first == "":
+		switch first {
+		case "":
 			n, err := strconv.ParseInt(last, 10, 64)
 			if err != nil || n <= 0 {
 				return false
@@ -272,7 +272,7 @@ func (w *downloadWriter) Write(p []byte) (int, error) {
 }
 
 func (w *downloadWriter) ReadFrom(src io.Reader) (int64, error) {
-	w.ResponseWriter.WriteHeaderNow()
+	w.WriteHeaderNow()
 	var rf io.ReaderFrom
 	if u, ok := w.ResponseWriter.(interface{ Unwrap() http.ResponseWriter }); ok {
 		rf, _ = u.Unwrap().(io.ReaderFrom)

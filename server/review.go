@@ -101,7 +101,12 @@ func (s *Server) buildReviewView(ctx context.Context, it *corpus.ReviewItem) *re
 	v.Segments = segments(cl.Transcript, v.Lint)
 	v.MeasureRows = measureRows(v.Measurements)
 	if f, err := s.db.OpenClipFile(cl.ID); err == nil {
-		if wv, err := readWAVView(f, cl.Bytes, peakBuckets); err == nil {
+		// A file that cannot be read is shown without tags or waveform (the
+		// reviewer still hears what plays and can reject it) and logged: a
+		// stored clip is a WAV file of cl.Bytes bytes, so this is damage.
+		if wv, err := readWAVView(f, cl.Bytes, peakBuckets); err != nil {
+			s.log.Warn("clip file unreadable for review", "clip_id", cl.ID, "err", err.Error())
+		} else {
 			if wv.Tags != nil {
 				v.WAVInfo = wv.Tags
 			}
@@ -109,7 +114,7 @@ func (s *Server) buildReviewView(ctx context.Context, it *corpus.ReviewItem) *re
 				v.Peaks = append(v.Peaks, float32(math.Round(float64(p)*1000)/1000))
 			}
 		}
-		f.Close()
+		_ = f.Close() // only read
 	}
 	ps := make([]string, len(v.Peaks))
 	for i, p := range v.Peaks {

@@ -8,6 +8,8 @@ import (
 	"html"
 	"log/slog"
 	"net/url"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -505,4 +507,35 @@ func TestAppealForm(t *testing.T) {
 		t.Fatalf("home after the appeal: the note escaped, no second appeal form")
 	}
 	e.mustAudit()
+}
+
+// TestReviewDamagedClipFile: a clip whose stored file is shorter than its
+// recorded size is still shown to the reviewer (who can reject it), with no
+// waveform rather than one whose unread part is drawn as silence, and the
+// damage is logged for the operator.
+func TestReviewDamagedClipFile(t *testing.T) {
+	var logs syncBuffer
+	e := newEnv(t, server.Options{LoginPerIPPerMinute: 1000, Logger: slog.New(slog.NewJSONHandler(&logs, nil))})
+	sp := e.speaker("ah-bin")
+	id, _ := sp.record(1, "", nil)
+	path := filepath.Join(e.db.Dir(), "clips", id+".wav")
+	st, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Truncate(path, st.Size()/2); err != nil {
+		t.Fatal(err)
+	}
+	rv := e.signIn("reviewer")
+	next := rv.do("GET", "/api/v1/review/next", nil)
+	nj := next.json()
+	if next.status != 200 || nj["clip_id"] != id {
+		t.Fatalf("next: %d %s", next.status, next.body)
+	}
+	if p, ok := nj["peaks"].([]any); !ok || len(p) != 0 {
+		t.Errorf("peaks of a half-unreadable clip: %v, want none", nj["peaks"])
+	}
+	if !strings.Contains(logs.String(), id) || !strings.Contains(logs.String(), "unexpected EOF") {
+		t.Errorf("the damaged clip file is not logged: %s", logs.String())
+	}
 }

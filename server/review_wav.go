@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"io"
 	"math"
 	"strings"
@@ -36,8 +37,11 @@ var errNotRIFF = errors.New("not a RIFF/WAVE file")
 // readWAVView walks the RIFF chunks of r (a clip file of size bytes): it
 // reads LIST/INFO and computes the peaks of the data chunk in one pass over
 // it. Formats: PCM 8/16/24/32-bit and IEEE float 32/64, plain or
-// WAVE_FORMAT_EXTENSIBLE. Anything it cannot read gives fewer results, not
-// an error the reviewer would see.
+// WAVE_FORMAT_EXTENSIBLE. Anything it cannot interpret (an encoding it does
+// not draw, a chunk overrunning the file) gives fewer results, not an error.
+// A read that fails inside size bytes is an error: the file is damaged or
+// the disk failed, and zero peaks for the unread part would show silence
+// that is not in the recording.
 func readWAVView(r io.Reader, size int64, buckets int) (*wavView, error) {
 	br := bufio.NewReaderSize(r, 64<<10)
 	var hdr [12]byte
@@ -51,7 +55,6 @@ func readWAVView(r io.Reader, size int64, buckets int) (*wavView, error) {
 		haveFmt          bool
 		pos              = int64(12)
 		chunkHdr         [8]byte
-		errStop          = errors.New("stop")
 		readChunkPayload = func(n int64) ([]byte, error) {
 			b := make([]byte, n)
 			_, err := io.ReadFull(br, b)
@@ -60,7 +63,7 @@ func readWAVView(r io.Reader, size int64, buckets int) (*wavView, error) {
 	)
 	for pos+8 <= size {
 		if _, err := io.ReadFull(br, chunkHdr[:]); err != nil {
-			break
+			return nil, fmt.Errorf("chunk header at byte %d: %w", pos, err)
 		}
 		pos += 8
 		id := string(chunkHdr[0:4])
@@ -89,18 +92,22 @@ func readWAVView(r io.Reader, size int64, buckets int) (*wavView, error) {
 			}
 		case id == "data" && haveFmt:
 			v.Peaks, err = peaks(io.LimitReader(br, n), n, format, channels, bits, buckets)
-			if err == nil {
-				err = errStop // nothing after the samples matters here
+			if err == nil || errors.Is(err, errNotRIFF) {
+				// Nothing after the samples matters here. errNotRIFF is an
+				// encoding peaks does not draw: the tags, no waveform.
+				return v, nil
 			}
 		default:
 			_, err = br.Discard(int(n))
 		}
 		if err != nil {
-			break
+			return nil, fmt.Errorf("%q chunk at byte %d: %w", id, pos-8, err)
 		}
-		if pad == 1 {
+		// A last chunk of odd size often lacks its pad byte (or overran the
+		// file and was cut to it): only a pad byte inside size is read.
+		if pad == 1 && pos+n < size {
 			if _, err := br.Discard(1); err != nil {
-				break
+				return nil, fmt.Errorf("pad byte at byte %d: %w", pos+n, err)
 			}
 		}
 		pos += n + pad
@@ -175,7 +182,7 @@ func peaks(r io.Reader, n int64, format uint16, channels, bits, buckets int) ([]
 	for f < frames {
 		k := min(int64(len(buf))/frame, frames-f)
 		if _, err := io.ReadFull(r, buf[:k*frame]); err != nil {
-			return out, nil
+			return nil, fmt.Errorf("samples at frame %d of %d: %w", f, frames, err)
 		}
 		for i := int64(0); i < k*frame; i += int64(bps) {
 			s := sample(buf[i:i+int64(bps)], bps, float)
@@ -205,12 +212,12 @@ func sample(b []byte, bps int, float bool) float64 {
 	case bps == 1:
 		return (float64(b[0]) - 128) / 128
 	case bps == 2:
-		return float64(int16(binary.LittleEndian.Uint16(b))) / 32768
+		return float64(int16(binary.LittleEndian.Uint16(b))) / 32768 //nolint:gosec // G115: the bits read as two's complement are the signed sample
 	case bps == 3:
-		v := int32(uint32(b[0])<<8|uint32(b[1])<<16|uint32(b[2])<<24) >> 8
+		v := int32(uint32(b[0])<<8|uint32(b[1])<<16|uint32(b[2])<<24) >> 8 //nolint:gosec // G115: the 24 bits read as two's complement, sign-extended by the shift
 		return float64(v) / 8388608
 	case bps == 4:
-		return float64(int32(binary.LittleEndian.Uint32(b))) / 2147483648
+		return float64(int32(binary.LittleEndian.Uint32(b))) / 2147483648 //nolint:gosec // G115: the bits read as two's complement are the signed sample
 	}
 	return 0
 }

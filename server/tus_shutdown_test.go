@@ -15,7 +15,7 @@ import (
 // uploads; reliability.md C3).
 func TestTusShutdownKeepsProgress(t *testing.T) {
 	e := openTusEnv(t, t.TempDir(), nil)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	ln, err := new(net.ListenConfig).Listen(t.Context(), "tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -37,7 +37,7 @@ func TestTusShutdownKeepsProgress(t *testing.T) {
 	defer close(body.release)
 	answered := make(chan response, 1)
 	go func() {
-		r, _ := sp.tusReq(nil, "PATCH", loc, body, int64(len(audio))-acked, "Content-Type", "application/offset+octet-stream", "Upload-Offset", itoa(acked))
+		r, _ := sp.tusReq(context.Background(), "PATCH", loc, body, int64(len(audio))-acked, "Content-Type", "application/offset+octet-stream", "Upload-Offset", itoa(acked))
 		answered <- r
 	}()
 	time.Sleep(300 * time.Millisecond)

@@ -3,7 +3,7 @@ package server_test
 import (
 	"bytes"
 	"context"
-	"crypto/sha1"
+	"crypto/sha1" //nolint:gosec // G505: the tus checksum extension's sha1, as clients send it
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
@@ -148,9 +148,6 @@ func metadata(kv ...string) string {
 // unless hdr overrides them ("" removes a header); body of n bytes (n < 0:
 // chunked).
 func (c *client) tusReq(ctx context.Context, method, path string, body io.Reader, n int64, hdr ...string) (response, error) {
-	if ctx == nil {
-		ctx = context.Background()
-	}
 	req, err := http.NewRequestWithContext(ctx, method, c.e.ts.URL+path, body)
 	if err != nil {
 		return response{}, err
@@ -176,7 +173,7 @@ func (c *client) tusReq(ctx context.Context, method, path string, body io.Reader
 	if err != nil {
 		return response{}, err
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }() // read to the end below; nothing to report
 	b, _ := io.ReadAll(resp.Body)
 	return response{resp.StatusCode, resp.Header, b}, nil
 }
@@ -188,7 +185,7 @@ func (c *client) tus(method, path string, body []byte, hdr ...string) response {
 	if body != nil {
 		rd = bytes.NewReader(body)
 	}
-	r, err := c.tusReq(nil, method, path, rd, int64(len(body)), hdr...)
+	r, err := c.tusReq(context.Background(), method, path, rd, int64(len(body)), hdr...)
 	if err != nil {
 		c.e.t.Fatalf("%s %s: %v", method, path, err)
 	}
@@ -288,7 +285,7 @@ func TestTusUpload(t *testing.T) {
 	if r := sp.patch(loc, 0, audio[:third]); r.status != 204 || r.header.Get("Upload-Offset") != itoa(int64(third)) || r.header.Get("Upload-Expires") == "" {
 		t.Fatalf("PATCH 1: %d %v %s", r.status, r.header, r.body)
 	}
-	s1 := sha1.Sum(audio[third : 2*third])
+	s1 := sha1.Sum(audio[third : 2*third]) //nolint:gosec // G401: the tus checksum a client sends
 	if r := sp.patch(loc, int64(third), audio[third:2*third], "Upload-Checksum", "sha1 "+base64.StdEncoding.EncodeToString(s1[:])); r.status != 204 {
 		t.Fatalf("PATCH 2: %d %s", r.status, r.body)
 	}
@@ -374,7 +371,7 @@ func TestTusBadHeaders(t *testing.T) {
 	okMeta := metadata("client_clip_id", uuid(9), "task_id", task, "noise_band", "low", "sha256", sum)
 	chunk := audio[1000:2000]
 	oct := "application/offset+octet-stream"
-	badSHA1 := sha1.Sum([]byte("something else"))
+	badSHA1 := sha1.Sum([]byte("something else")) //nolint:gosec // G401: a wrong tus checksum, as a client would send
 	many := make([]string, 10000)
 	for i := range many {
 		many[i] = "k" + strconv.Itoa(i) + " "
@@ -440,7 +437,7 @@ func TestTusBadHeaders(t *testing.T) {
 	}
 	// A chunked body past the length: 413 once the limit is reached, and
 	// none of it kept.
-	r, err := sp.tusReq(nil, "PATCH", loc, io.MultiReader(bytes.NewReader(audio[1000:]), bytes.NewReader(make([]byte, 5000))), -1,
+	r, err := sp.tusReq(context.Background(), "PATCH", loc, io.MultiReader(bytes.NewReader(audio[1000:]), bytes.NewReader(make([]byte, 5000))), -1,
 		"Content-Type", oct, "Upload-Offset", "1000")
 	if err != nil || r.status != 413 {
 		t.Errorf("chunked past length: %d %v", r.status, err)
@@ -567,7 +564,7 @@ func TestTusHandover(t *testing.T) {
 		}
 		done := make(chan result, 1)
 		go func() {
-			r, err := sp.tusReq(nil, "PATCH", loc, body, int64(len(audio))-start, "Content-Type", "application/offset+octet-stream", "Upload-Offset", itoa(start))
+			r, err := sp.tusReq(context.Background(), "PATCH", loc, body, int64(len(audio))-start, "Content-Type", "application/offset+octet-stream", "Upload-Offset", itoa(start))
 			done <- result{r, err}
 		}()
 		time.Sleep(300 * time.Millisecond)
@@ -624,7 +621,7 @@ func mustSameFile(t *testing.T, e *env, clipID, want string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }() // only read
 	h := sha256.New()
 	if _, err := io.Copy(h, f); err != nil {
 		t.Fatal(err)
@@ -653,7 +650,7 @@ func TestTusRestart(t *testing.T) {
 	// A PATCH in flight when the server goes.
 	body := &slowBody{first: bytes.NewReader(audio[acked : acked+40_000]), release: make(chan struct{}), rest: bytes.NewReader(nil)}
 	go func() {
-		_, _ = sp.tusReq(nil, "PATCH", loc, body, int64(len(audio))-acked, "Content-Type", "application/offset+octet-stream", "Upload-Offset", itoa(acked))
+		_, _ = sp.tusReq(context.Background(), "PATCH", loc, body, int64(len(audio))-acked, "Content-Type", "application/offset+octet-stream", "Upload-Offset", itoa(acked))
 	}()
 	time.Sleep(300 * time.Millisecond)
 	e.close()
@@ -678,7 +675,9 @@ func TestTusRestart(t *testing.T) {
 	if _, err := f.Write(bytes.Repeat([]byte{0xEE}, 4096)); err != nil {
 		t.Fatal(err)
 	}
-	f.Close()
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
 	e = openTusEnv(t, dir, nil)
 	sp = e.signIn("ah-bin")
 	if got := sp.offset(loc); got != off {
@@ -733,7 +732,7 @@ func TestTusLongRecording(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }() // only read
 	h := sha256.New()
 	if _, err := io.Copy(h, f); err != nil {
 		t.Fatal(err)
@@ -755,7 +754,7 @@ func TestTusLongRecording(t *testing.T) {
 		if cut, ok := cuts[i]; ok {
 			body = &cutReader{r: body, n: cut}
 		}
-		r, err := sp.tusReq(nil, "PATCH", loc, body, n, "Content-Type", "application/offset+octet-stream", "Upload-Offset", itoa(off))
+		r, err := sp.tusReq(context.Background(), "PATCH", loc, body, n, "Content-Type", "application/offset+octet-stream", "Upload-Offset", itoa(off))
 		if _, ok := cuts[i]; ok {
 			if err == nil {
 				t.Fatalf("PATCH %d: the dropped request got %d", i, r.status)
@@ -833,7 +832,7 @@ func TestTusUploadSlots(t *testing.T) {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		_, _ = sp.tusReq(nil, "PATCH", locA, body, int64(len(a)), "Content-Type", "application/offset+octet-stream", "Upload-Offset", "0")
+		_, _ = sp.tusReq(context.Background(), "PATCH", locA, body, int64(len(a)), "Content-Type", "application/offset+octet-stream", "Upload-Offset", "0")
 	}()
 	time.Sleep(300 * time.Millisecond)
 	if r := sp.patch(locB, 0, b[:100]); r.status != 429 || r.header.Get("Retry-After") == "" {

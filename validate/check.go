@@ -128,6 +128,7 @@ func (a *analysis) measure(f Format, cfg *Config) *Measurements {
 		m.SpeechLevelDBFS = min(m.SpeechLevelDBFS, c.SpeechLevelDBFS)
 		m.SNRDB = min(m.SNRDB, c.SNRDB)
 		m.ActiveS = min(m.ActiveS, c.ActiveS)
+		m.NonSpeechS = min(m.NonSpeechS, c.NonSpeechS)
 		m.LeadingSilenceS = max(m.LeadingSilenceS, c.LeadingSilenceS)
 		m.TrailingSilenceS = max(m.TrailingSilenceS, c.TrailingSilenceS)
 		m.ClippedRatio = max(m.ClippedRatio, c.ClippedRatio)

@@ -32,8 +32,12 @@ type Measurements struct {
 	// NoiseBand is the band the noise floor falls in: low, medium, high or
 	// too_noisy.
 	NoiseBand string `json:"noise_band"`
-	Frames    int64  `json:"frames_analyzed"`
-	Estimator string `json:"estimator,omitempty"`
+	// NonSpeechS is how long the frames the noise floor was measured on
+	// last (hops judged non-speech). The recorder's room check needs a
+	// second of it before its figure means anything.
+	NonSpeechS float64 `json:"non_speech_s"`
+	Frames     int64   `json:"frames_analyzed"`
+	Estimator  string  `json:"estimator,omitempty"`
 
 	Channels []Measurements `json:"channels,omitempty"`
 }
@@ -62,7 +66,9 @@ func (c *channelState) measure(sampleRate int, cfg *Config) Measurements {
 		m.RMSDBFS = powerDB(c.sq / float64(c.samples))
 	}
 	if c.frames > 0 {
-		m.NoiseFloorDBFS = c.noiseFloor()
+		var quiet int64
+		m.NoiseFloorDBFS, quiet = c.noiseFloor()
+		m.NonSpeechS = float64(quiet) * float64(c.hopLen) / sr
 		m.SpeechLevelDBFS = c.percentile(0.95)
 	}
 	m.SNRDB = m.SpeechLevelDBFS - m.NoiseFloorDBFS
@@ -114,7 +120,7 @@ func (m *Measurements) round() {
 	for _, p := range []*float64{&m.NoiseFloorDBFS, &m.SpeechLevelDBFS, &m.SNRDB, &m.PeakDBFS, &m.RMSDBFS} {
 		*p = round(*p, 2)
 	}
-	for _, p := range []*float64{&m.ActiveS, &m.LeadingSilenceS, &m.TrailingSilenceS, &m.DropoutS} {
+	for _, p := range []*float64{&m.ActiveS, &m.LeadingSilenceS, &m.TrailingSilenceS, &m.DropoutS, &m.NonSpeechS} {
 		*p = round(*p, 3)
 	}
 	m.ClippedRatio = round(m.ClippedRatio, 6)
@@ -141,7 +147,8 @@ func (m *Measurements) round() {
 // thresholds: each axis removes the speech the other lets through. The noise
 // floor is the mean broadband power of those frames. Frames of digital zero
 // are left out unless there is nothing else: they say nothing about the room.
-func (c *channelState) noiseFloor() float64 {
+// The second result counts the frames the floor was measured on.
+func (c *channelState) noiseFloor() (float64, int64) {
 	lo := 0
 	if c.count[0] < c.frames {
 		lo = 1
@@ -174,9 +181,9 @@ func (c *channelState) noiseFloor() float64 {
 		}
 	}
 	if n == 0 {
-		return histMinDB
+		return histMinDB, 0
 	}
-	return powerDB(p / float64(n))
+	return powerDB(p / float64(n)), n
 }
 
 // iterateFloor runs the non-speech iteration on one level histogram and

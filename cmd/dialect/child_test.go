@@ -462,7 +462,7 @@ func runUploaders(t *testing.T, speakers []*speakerClient, clips [][]byte, stop 
 					o.record(nil, 0, err)
 					return
 				}
-				audio := stamp(clips[i%len(clips)], uint32(i)*100000+n) //nolint:gosec // G115: i indexes the test's few dozen speakers
+				audio := stamp(clips[i%len(clips)], uint32(i)*100000+n)
 				id := newClientClipID()
 				status, body, _, err := sp.upload(id, tk, audio)
 				if err != nil || status/100 != 2 {

@@ -152,7 +152,7 @@ func TestF07DiskFull(t *testing.T) {
 			t.Fatal(err)
 		}
 		filler := filepath.Join(mnt, "filler")
-		if err := os.WriteFile(filler, make([]byte, max(int64(st.Bavail)*st.Bsize-leave, 0)), 0o600); err != nil { //nolint:gosec // G115: free blocks of an 8 MiB tmpfs
+		if err := os.WriteFile(filler, make([]byte, max(int64(st.Bavail)*st.Bsize-leave, 0)), 0o600); err != nil {
 			t.Fatal(err)
 		}
 		var statuses []int

@@ -52,7 +52,7 @@ func Verify(r io.Reader, format string) (*Archive, error) {
 	seen := map[string]bool{}
 	for i := 0; ; i++ {
 		h, err := tr.Next()
-		if err == io.EOF {
+		if errors.Is(err, io.EOF) {
 			break
 		}
 		if err != nil {

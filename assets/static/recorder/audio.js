@@ -89,42 +89,54 @@ export function blockLevel(chans) {
   return { dbfs: dbfs(n ? p / n : 0), peak };
 }
 
-// noiseFloor measures samples (mono, RATE) as validate does for the noise
-// floor (spec/audio-checks.md): DC removed, 20 ms frames with a 10 ms hop,
-// each frame's mean power, and the floor is the mean power of the frames,
-// in dBFS. The room check asks for silence, so every frame counts.
-export function noiseFloor(x, rate = RATE) {
-  const frame = Math.round(rate * 0.02);
-  const hop = Math.round(rate * 0.01);
-  if (x.length < frame) return -120;
-  let mean = 0;
-  for (let i = 0; i < x.length; i++) mean += x[i];
-  mean /= x.length;
-  let sum = 0; let frames = 0;
-  for (let s = 0; s + frame <= x.length; s += hop) {
-    let p = 0;
-    for (let i = s; i < s + frame; i++) { const v = x[i] - mean; p += v * v; }
-    sum += p / frame;
-    frames++;
+// The room check runs the validator itself: validate/ compiled to
+// WebAssembly (cmd/roomcheck, built by `make assets`). The page used to
+// average all the power in its window, so a word spoken during the check read
+// as a noisy room while the server measured the same room 40 dB quieter in
+// the clip that followed. Now both run one estimator on the same 16-bit
+// samples, and the check needs no network once the page has loaded.
+let engine = null;
+
+// loadRoomCheck fetches and starts the estimator once; the page calls it on
+// load so the check is ready (and cached) before the connection drops.
+export function loadRoomCheck() {
+  if (!engine) {
+    engine = (async () => {
+      await import('/assets/vendor/go/wasm_exec.js');
+      const go = new globalThis.Go();
+      const resp = await fetch('/assets/recorder/roomcheck.wasm');
+      if (!resp.ok) throw new Error(`roomcheck.wasm: HTTP ${resp.status}`);
+      const { instance } = await WebAssembly.instantiate(await resp.arrayBuffer(), go.importObject);
+      go.run(instance); // main registers dialectRoomCheck, then blocks
+      if (!globalThis.dialectRoomCheckReady) throw new Error('roomcheck.wasm did not start');
+      return globalThis.dialectRoomCheck;
+    })();
+    engine.catch(() => { engine = null; }); // a later call tries again
   }
-  return dbfs(sum / frames);
+  return engine;
 }
 
-// bandOf names the noise band of a floor (spec/audio-checks.md A012).
-export function bandOf(floor) {
-  if (floor < -55) return 'low';
-  if (floor < -40) return 'medium';
-  if (floor < -25) return 'high';
-  return 'too_noisy';
+// measureRoom runs the validator on mono float samples at RATE and returns
+// {noise_floor_dbfs, band, quiet_s, min_quiet_s, enough, duration_s}.
+// limits are the project's band edges in dBFS ({low_max, medium_max,
+// max}, as the task carries them) or null for the defaults.
+export async function measureRoom(x, limits = null) {
+  const check = await loadRoomCheck();
+  const pcm = toPCM16([x]);
+  const l = limits || {};
+  const out = JSON.parse(check(new Uint8Array(pcm.buffer), RATE, l.low_max, l.medium_max, l.max));
+  if (out.error) throw new Error(out.error);
+  return out;
 }
 
-// roomCheck listens for seconds (after a settling half second) and returns
-// {noise_dbfs, band}.
-export function roomCheck(mic, seconds = 3) {
-  return new Promise((resolve) => {
+// roomCheck listens for seconds (after a settling half second) and measures
+// what it heard with measureRoom.
+export async function roomCheck(mic, seconds = 3, limits = null) {
+  await loadRoomCheck(); // fail before asking for quiet, not after
+  const buf = await new Promise((resolve) => {
     const skip = Math.round(RATE * 0.5);
     const want = Math.round(RATE * seconds);
-    const buf = new Float32Array(want);
+    const b = new Float32Array(want);
     let seen = 0; let n = 0;
     const stop = mic.listen((chans) => {
       let x = mono(chans);
@@ -134,15 +146,15 @@ export function roomCheck(mic, seconds = 3) {
         x = x.subarray(k);
       }
       const k = Math.min(want - n, x.length);
-      buf.set(x.subarray(0, k), n);
+      b.set(x.subarray(0, k), n);
       n += k;
       if (n >= want) {
         stop();
-        const floor = noiseFloor(buf);
-        resolve({ noise_dbfs: floor, band: bandOf(floor) });
+        resolve(b);
       }
     });
   });
+  return measureRoom(buf, limits);
 }
 
 // toPCM16 converts float samples of each channel to interleaved 16-bit.

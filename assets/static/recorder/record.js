@@ -3,7 +3,7 @@
 // kept in IndexedDB until the server's receipt; uploads retried with
 // backoff and drained on load and on "online". Strings: zh-TW, then English.
 import * as store from './store.js';
-import { Mic, RATE, blockLevel, roomCheck, toPCM16, wavBlob } from './audio.js';
+import { Mic, RATE, blockLevel, loadRoomCheck, roomCheck, toPCM16, wavBlob } from './audio.js';
 import * as tus from './tus.js';
 import { sha256Hex } from './tus.js';
 import { $, bi, el, en } from '../dom.js';
@@ -147,7 +147,7 @@ async function loadTask() {
   $('task').hidden = false;
   $('room').hidden = false;
   $('recorder').hidden = false;
-  renderRoom();
+  renderRoom(S.room);
   setButtons();
 }
 
@@ -181,23 +181,40 @@ async function startRoomCheck() {
   const out = $('room-check');
   out.replaceChildren(...bi('量測中，請保持安靜…', 'Measuring: please stay quiet…'));
   out.removeAttribute('data-band');
+  let room;
   try {
     const mic = await openMic();
-    S.room = await roomCheck(mic, 3);
+    room = await roomCheck(mic, 3, S.task && S.task.noise_limits);
   } catch (e) {
-    out.replaceChildren(...bi('無法完成檢查。', `The check could not run: ${e.message}`));
+    out.replaceChildren(...bi('無法完成檢查，請再試一次。', `The check could not run: ${e.message}. Try again.`));
     b.disabled = false;
     return;
   }
   b.disabled = false;
-  renderRoom();
+  // Too little quiet to judge: no figure (it would mislead), and no
+  // recording until a check could judge the room.
+  S.room = room.enough ? room : null;
+  renderRoom(room);
   setButtons();
 }
 
-function renderRoom() {
+function renderRoom(room) {
   const out = $('room-check');
-  if (!S.room) return;
-  const { band, noise_dbfs: floor } = S.room;
+  if (!room) return;
+  const { band, noise_floor_dbfs: floor } = room;
+  out.dataset.quietS = room.quiet_s.toFixed(2);
+  if (!room.enough) {
+    out.dataset.band = 'unknown';
+    delete out.dataset.noiseDbfs;
+    out.dataset.ok = 'false';
+    out.className = 'room-check warn';
+    out.replaceChildren(
+      el('p', { class: 'advice', role: 'alert' },
+        `聽到說話聲，安靜的時間不到 ${room.min_quiet_s} 秒，無法判斷環境噪音。請保持安靜幾秒，再檢查一次。`, ' ',
+        en(`Heard speech: less than ${room.min_quiet_s} s of quiet, too little to judge the room's noise. Stay quiet for a few seconds and check again.`)),
+    );
+    return;
+  }
   out.dataset.band = band;
   out.dataset.noiseDbfs = floor.toFixed(1);
   const need = S.task ? S.task.noise_band : band;
@@ -675,6 +692,8 @@ function onKey(ev) {
 }
 
 async function main() {
+  // Fetch the room check's estimator now, while the network is there.
+  loadRoomCheck().catch(() => {});
   $('consent-form').addEventListener('submit', acceptConsent);
   $('room-check-start').addEventListener('click', startRoomCheck);
   $('record').addEventListener('click', startRecording);
