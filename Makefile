@@ -23,6 +23,8 @@ build:
 # page in headless Chromium (browsertest/, which needs browser-deps). The
 # second run builds the crash points of CommitClip in (F-04, -tags
 # failpoints). F-07 mounts a tmpfs: run as root (it fails on CI=true without).
+# deploy/ runs the real Caddy and nginx in front of `dialect serve` (it
+# installs Debian's caddy and nginx-light when missing; root again).
 test: vet lint browser-deps
 	$(GO) test -count=1 ./...
 	$(GO) test -count=1 -tags failpoints -run '^TestF04' ./cmd/dialect

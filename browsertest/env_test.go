@@ -62,6 +62,23 @@ func newEnv(t *testing.T, modes ...string) *env {
 			t.Error(err)
 		}
 	})
+	seed(t, db, modes...)
+	rec := recorder.New(db, recorder.Options{Check: validate.DefaultConfig(), Lint: transcript.DefaultConfig()})
+	srv, err := server.New(server.Options{LoginPerIPPerMinute: 1000}, db, rec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &env{t: t, db: db, srv: srv, gate: &gate{next: srv.Handler()}}
+	e.start("127.0.0.1:0")
+	t.Cleanup(e.stop)
+	return e
+}
+
+// seed adds the demo project (with only the given modes, if any) and the
+// speaker ah-bin to db.
+func seed(t *testing.T, db *corpus.DB, modes ...string) {
+	t.Helper()
+	ctx := context.Background()
 	p := recorder.DemoProject()
 	if len(modes) > 0 {
 		p.Modes = modes
@@ -72,11 +89,6 @@ func newEnv(t *testing.T, modes ...string) *env {
 	if _, err := db.AddPrompts(ctx, p.ID, recorder.DemoPrompts()); err != nil {
 		t.Fatal(err)
 	}
-	rec := recorder.New(db, recorder.Options{Check: validate.DefaultConfig(), Lint: transcript.DefaultConfig()})
-	srv, err := server.New(server.Options{LoginPerIPPerMinute: 1000}, db, rec)
-	if err != nil {
-		t.Fatal(err)
-	}
 	hash, err := server.HashPassword(password)
 	if err != nil {
 		t.Fatal(err)
@@ -85,10 +97,6 @@ func newEnv(t *testing.T, modes ...string) *env {
 	if err := db.CreateUser(ctx, &u); err != nil {
 		t.Fatal(err)
 	}
-	e := &env{t: t, db: db, srv: srv, gate: &gate{next: srv.Handler()}}
-	e.start("127.0.0.1:0")
-	t.Cleanup(e.stop)
-	return e
 }
 
 // start serves on addr; the same address again after stop, retrying while
@@ -108,7 +116,10 @@ func (e *env) start(addr string) {
 	}
 	e.addr = ln.Addr().String()
 	e.url = "http://" + e.addr
-	hs := &http.Server{Handler: e.gate, ReadHeaderTimeout: 10 * time.Second}
+	// The server's own http.Server (its timeouts, and what its graceful
+	// shutdown does to tus uploads), with the gate in front of the app.
+	hs := e.srv.HTTPServer()
+	hs.Handler = e.gate
 	e.mu.Lock()
 	e.hs = hs
 	e.mu.Unlock()
@@ -126,6 +137,25 @@ func (e *env) stop() {
 		_ = hs.Close()
 	}
 	e.gate.releaseHeld()
+}
+
+// shutdown stops the server as SIGTERM stops dialect serve (server.Serve):
+// the listener closes, requests in flight end (a tus PATCH keeps what
+// arrived and answers 503), then the connections close.
+func (e *env) shutdown() {
+	e.t.Helper()
+	e.mu.Lock()
+	hs := e.hs
+	e.hs = nil
+	e.mu.Unlock()
+	if hs == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := hs.Shutdown(ctx); err != nil {
+		e.t.Errorf("graceful shutdown: %v", err)
+	}
 }
 
 func (e *env) clips() []*corpus.Clip {
@@ -151,7 +181,8 @@ func (e *env) audit() {
 // gate sits in front of the server's handler and breaks POST /api/v1/clips
 // on demand: hold blocks the next upload after reading part of its body
 // (the test then stops the server mid-upload); lose lets the server store
-// the next upload and then drops the connection before the answer.
+// the next upload and then drops the connection before the answer. It can
+// also slow the next tus PATCH down (slowNextPatch).
 type gate struct {
 	next http.Handler
 
@@ -161,6 +192,66 @@ type gate struct {
 	release chan struct{}
 	lose    int
 	log     []string // "held", "lost 201", "200", ... per upload
+	slow    *trickle // the next PATCH's, if any
+}
+
+// trickle is a tus PATCH whose body reaches the server at full speed for
+// its first after bytes, then at about 10 KB/s: a test stops the server
+// while that PATCH is surely still running.
+type trickle struct {
+	after   int64
+	arrived chan struct{} // closed when the first after bytes are read
+
+	mu     sync.Mutex
+	closed bool
+	path   string // the upload's URL path
+	read   int64  // body bytes the server has read
+	status int    // the PATCH's answer
+}
+
+// slowNextPatch slows the next tus PATCH down after its first after bytes.
+func (g *gate) slowNextPatch(after int64) *trickle {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.slow = &trickle{after: after, arrived: make(chan struct{})}
+	return g.slow
+}
+
+// state is what the trickled PATCH has done so far.
+func (tr *trickle) state() (path string, read int64, status int) {
+	tr.mu.Lock()
+	defer tr.mu.Unlock()
+	return tr.path, tr.read, tr.status
+}
+
+type trickleBody struct {
+	r  io.ReadCloser
+	tr *trickle
+}
+
+func (b *trickleBody) Close() error { return b.r.Close() }
+
+func (b *trickleBody) Read(p []byte) (int, error) {
+	tr := b.tr
+	tr.mu.Lock()
+	left := tr.after - tr.read
+	if left <= 0 && !tr.closed {
+		tr.closed = true
+		close(tr.arrived)
+	}
+	tr.mu.Unlock()
+	if left <= 0 {
+		time.Sleep(100 * time.Millisecond)
+		left = 1024
+	}
+	if int64(len(p)) > left {
+		p = p[:left]
+	}
+	n, err := b.r.Read(p)
+	tr.mu.Lock()
+	tr.read += int64(n)
+	tr.mu.Unlock()
+	return n, err
 }
 
 func (g *gate) holdNext() <-chan struct{} {
@@ -194,6 +285,24 @@ func (g *gate) uploads() []string {
 }
 
 func (g *gate) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method == http.MethodPatch {
+		g.mu.Lock()
+		tr := g.slow
+		g.slow = nil
+		g.mu.Unlock()
+		if tr != nil {
+			tr.mu.Lock()
+			tr.path = r.URL.Path
+			tr.mu.Unlock()
+			r.Body = &trickleBody{r: r.Body, tr: tr}
+			sw := &statusWriter{ResponseWriter: w, code: 200}
+			g.next.ServeHTTP(sw, r)
+			tr.mu.Lock()
+			tr.status = sw.code
+			tr.mu.Unlock()
+			return
+		}
+	}
 	if r.Method != http.MethodPost || r.URL.Path != "/api/v1/clips" {
 		g.next.ServeHTTP(w, r)
 		return
@@ -280,8 +389,9 @@ func fixture(t *testing.T, name string, seconds float64, colour string, noiseDB 
 
 // browser starts a headless Chromium whose microphone plays wav, and
 // returns a context for its tab. Console messages and page errors are
-// logged when the test fails.
-func browser(t *testing.T, wav string) context.Context {
+// logged when the test fails. extra adds flags (a host-resolver rule, a
+// certificate to trust).
+func browser(t *testing.T, wav string, extra ...chromedp.ExecAllocatorOption) context.Context {
 	t.Helper()
 	path, err := exec.LookPath("chromium")
 	if err != nil {
@@ -308,6 +418,7 @@ func browser(t *testing.T, wav string) context.Context {
 		chromedp.UserDataDir(t.TempDir()),
 		chromedp.WindowSize(1280, 800),
 	}
+	opts = append(opts, extra...)
 	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelC := chromedp.NewContext(actx)
 	t.Cleanup(func() { cancelC(); cancelA() })

@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"os"
+	"path"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -243,14 +244,25 @@ func TestTranscribeWorkspace(t *testing.T) {
 	if err != nil {
 		t.Fatalf("release archive: %v", err)
 	}
+	// The speaker's split decides the folder (data/train, data/dev or
+	// data/test): gather every split's segments and text.
+	var kaldiSegs, texts string
+	for name, b := range a.Files {
+		switch path.Base(name) {
+		case "segments":
+			kaldiSegs += string(b)
+		case "text":
+			texts += string(b)
+		}
+	}
 	var n int
-	for _, l := range strings.Split(string(a.Files["segments"]), "\n") {
+	for _, l := range strings.Split(kaldiSegs, "\n") {
 		if strings.Contains(l, "-"+id+"-1-") {
 			n++
 		}
 	}
-	if n != len(truth) || !strings.Contains(string(a.Files["text"]), "-"+id+"-1-00001 我，你\n") {
-		t.Fatalf("release's Kaldi segments of %s: %d, want %d; text:\n%s", id, n, len(truth), a.Files["text"])
+	if n != len(truth) || !strings.Contains(texts, "-"+id+"-1-00001 我，你\n") {
+		t.Fatalf("release's Kaldi segments of %s: %d, want %d; text:\n%s", id, n, len(truth), texts)
 	}
 	e.audit()
 }

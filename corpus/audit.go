@@ -43,8 +43,8 @@ type auditClip struct {
 	bytes              int64
 }
 
-// Audit runs the invariant audit (B0 items 1–4); verifyHashes re-reads
-// every clip file and compares SHA-256.
+// Audit runs the invariant audit (B0 items 1–5, and the counters equal a
+// recount); verifyHashes re-reads every clip file and compares SHA-256.
 func (db *DB) Audit(ctx context.Context, verifyHashes bool) (*AuditReport, error) {
 	rep := &AuditReport{}
 	if err := db.auditDatabase(ctx, rep); err != nil {
@@ -62,7 +62,10 @@ func (db *DB) Audit(ctx context.Context, verifyHashes bool) (*AuditReport, error
 		if err := auditDecisions(ctx, t, clips, rep); err != nil {
 			return err
 		}
-		return auditLedger(ctx, t, rep)
+		if err := auditLedger(ctx, t, rep); err != nil {
+			return err
+		}
+		return auditTallies(ctx, t, rep)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("audit: %w", err)

@@ -217,17 +217,23 @@ const clipColumns = `id, project_id, speaker_id, task_id, client_clip_id, sha256
 	sample_rate, channels, bits, mode, noise_band, transcript, status, receipt, created_at`
 
 func insertClip(ctx context.Context, t *tx, c *Clip) error {
+	f := &clipFacts{projectID: c.ProjectID, speakerID: c.SpeakerID, band: c.NoiseBand, mode: c.Mode, ms: tallyMS(c.DurationS)}
 	if c.TaskID != "" {
 		// The foreign key only proves the task exists; it must also be
 		// this speaker's, in this project (S-02).
-		var project, speaker int64
-		err := t.QueryRowContext(ctx, `SELECT project_id, speaker_id FROM tasks WHERE id = ?`, c.TaskID).Scan(&project, &speaker)
+		var (
+			project, speaker int64
+			prompt           nullInt
+		)
+		err := t.QueryRowContext(ctx, `SELECT project_id, speaker_id, prompt_id, mode FROM tasks WHERE id = ?`, c.TaskID).
+			Scan(&project, &speaker, &prompt, &f.taskMode)
 		if err != nil {
 			return fmt.Errorf("task %s: %w", c.TaskID, mapErr(err))
 		}
 		if project != c.ProjectID || speaker != c.SpeakerID {
 			return fmt.Errorf("task %s is not speaker %d's in project %d: %w", c.TaskID, c.SpeakerID, c.ProjectID, ErrNotFound)
 		}
+		f.taskID, f.promptID = c.TaskID, prompt.Int64
 	}
 	_, err := t.ExecContext(ctx, `INSERT INTO clips (id, project_id, speaker_id, task_id, client_clip_id,
 		sha256, bytes, duration_s, sample_rate, channels, bits, mode, noise_band, transcript, status,
@@ -239,7 +245,16 @@ func insertClip(ctx context.Context, t *tx, c *Clip) error {
 		return mapErr(err)
 	}
 	c.CreatedAt = t.now
-	return appendEvent(ctx, t, &Decision{ClipID: c.ID, To: c.Status, Reason: "auto"})
+	if err := appendEvent(ctx, t, &Decision{ClipID: c.ID, To: c.Status, Reason: "auto"}); err != nil {
+		return err
+	}
+	// The speaker's profile keys the region, gender and age band counters
+	// (the insert above proved the speaker exists).
+	if err := t.QueryRowContext(ctx, `SELECT dialect_region, gender, age_band FROM users WHERE id = ?`, c.SpeakerID).
+		Scan(&f.region, &f.gender, &f.age); err != nil {
+		return fmt.Errorf("speaker %d: %w", c.SpeakerID, mapErr(err))
+	}
+	return moveTallies(ctx, t, f, "", c.Status)
 }
 
 func findClip(ctx context.Context, t *tx, where string, args ...any) (*Clip, error) {

@@ -45,6 +45,10 @@ type Options struct {
 	Grace time.Duration
 	// Now replaces the clock in tests (default time.Now).
 	Now func() time.Time
+	// OnStatement, when set, is called with every SQL statement the corpus
+	// sends to SQLite, and its arguments, before it runs (trace.go): for
+	// tests that check what a request runs. Nil in production.
+	OnStatement func(query string, args []any)
 }
 
 // DB is the corpus: a data directory holding dialect.db (SQLite, WAL),
@@ -71,6 +75,9 @@ type DB struct {
 
 	// group batches clip commits (groupcommit.go).
 	group groupCommit
+
+	// onStatement is Options.OnStatement.
+	onStatement func(query string, args []any)
 }
 
 // Layout of the data directory.
@@ -95,14 +102,17 @@ var busyTimeoutMS = 10000
 // every connection the pool opens gets them; the driver's defaults are
 // synchronous=NORMAL and deferred transactions, which lose acked writes on
 // power loss and fail read-then-write transactions with SQLITE_BUSY.
+// _stmt_cache_size keeps each connection's prepared statements: preparing
+// was most of the cost of the short lookups a request makes (about 30 µs
+// of a 35 µs primary-key read), and the statements are a fixed set.
 func writerDSN(path string) string {
-	return fmt.Sprintf("file:%s?_journal_mode=WAL&_synchronous=FULL&_busy_timeout=%d&_txlock=immediate&_foreign_keys=1",
+	return fmt.Sprintf("file:%s?_journal_mode=WAL&_synchronous=FULL&_busy_timeout=%d&_txlock=immediate&_foreign_keys=1&_stmt_cache_size=128",
 		escapeURIPath(path), busyTimeoutMS)
 }
 
 // readerDSN is the DSN of the read-only pool. Never cache=shared.
 func readerDSN(path string) string {
-	return fmt.Sprintf("file:%s?_journal_mode=WAL&_busy_timeout=%d&_foreign_keys=1&mode=ro",
+	return fmt.Sprintf("file:%s?_journal_mode=WAL&_busy_timeout=%d&_foreign_keys=1&_stmt_cache_size=128&mode=ro",
 		escapeURIPath(path), busyTimeoutMS)
 }
 
@@ -124,7 +134,7 @@ func Open(ctx context.Context, dir string, opts Options) (_ *DB, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("open corpus: %w", err)
 	}
-	db := &DB{dir: abs, now: opts.Now, grace: opts.Grace}
+	db := &DB{dir: abs, now: opts.Now, grace: opts.Grace, onStatement: opts.OnStatement}
 	if db.now == nil {
 		db.now = time.Now
 	}
@@ -194,10 +204,7 @@ func (db *DB) openFiles(create bool) error {
 // openWriter opens the writer connection, checks its pragmas, migrates and
 // runs PRAGMA quick_check.
 func (db *DB) openWriter(ctx context.Context) error {
-	w, err := sql.Open("sqlite3", writerDSN(filepath.Join(db.dir, dbName)))
-	if err != nil {
-		return err
-	}
+	w := db.openSQL(writerDSN(filepath.Join(db.dir, dbName)))
 	db.w = w
 	w.SetMaxOpenConns(1)
 	w.SetMaxIdleConns(1)
@@ -222,10 +229,7 @@ func (db *DB) openWriter(ctx context.Context) error {
 // openReader opens the read-only pool (after the writer has created and
 // migrated the database: mode=ro cannot create it).
 func (db *DB) openReader(ctx context.Context) error {
-	r, err := sql.Open("sqlite3", readerDSN(filepath.Join(db.dir, dbName)))
-	if err != nil {
-		return err
-	}
+	r := db.openSQL(readerDSN(filepath.Join(db.dir, dbName)))
 	db.r = r
 	r.SetMaxOpenConns(2 * runtime.GOMAXPROCS(0))
 	r.SetMaxIdleConns(2 * runtime.GOMAXPROCS(0))

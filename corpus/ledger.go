@@ -142,7 +142,7 @@ func liveEarning(ctx context.Context, t *tx, clipID string) (*LedgerEntry, error
 
 func appendLedger(ctx context.Context, t *tx, e *LedgerEntry) error {
 	prev := genesisHash
-	err := t.QueryRowContext(ctx, `SELECT hash FROM ledger_entries ORDER BY id DESC LIMIT 1`).Scan(&prev)
+	err := t.QueryRowContext(ctx, `SELECT hash FROM ledger_entries WHERE id = (SELECT MAX(id) FROM ledger_entries)`).Scan(&prev)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return mapErr(err)
 	}

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+
+	"github.com/dialect-corpus/dialect/release"
 )
 
 // validate checks what the database cannot: the slug's form and the JSON
@@ -21,6 +23,9 @@ func (p *Project) validate() error {
 	}
 	if p.ReviewsRequired < 0 || p.ReviewsRequired > 3 {
 		return fmt.Errorf("project reviews required %d: want 1-3", p.ReviewsRequired)
+	}
+	if err := p.Split.OrDefault().Validate(); err != nil {
+		return fmt.Errorf("project %w", err)
 	}
 	for name, raw := range map[string]json.RawMessage{"check_config": p.CheckConfig, "lint_config": p.LintConfig} {
 		if len(raw) != 0 && !json.Valid(raw) {
@@ -80,7 +85,7 @@ func (db *DB) Projects(ctx context.Context) (ps []*Project, err error) {
 }
 
 const projectColumns = `id, slug, name, dialect, modes, band_quota, rate_cents_per_minute, currency,
-	consent_text, consent_version, check_config, lint_config, created_at, reviews_required`
+	consent_text, consent_version, check_config, lint_config, created_at, reviews_required, license, terms, split`
 
 func createProject(ctx context.Context, t *tx, p *Project) error {
 	if p.ConsentVersion == 0 {
@@ -97,11 +102,16 @@ func createProject(ctx context.Context, t *tx, p *Project) error {
 	if err != nil {
 		return err
 	}
+	split, err := splitJSON(p.Split)
+	if err != nil {
+		return err
+	}
 	res, err := t.ExecContext(ctx, `INSERT INTO projects (slug, name, dialect, modes, band_quota,
 		rate_cents_per_minute, currency, consent_text, consent_version, check_config, lint_config, created_at,
-		reviews_required) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		reviews_required, license, terms, split) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		p.Slug, p.Name, p.Dialect, string(modes), string(quota), p.RateCentsPerMinute, p.Currency,
-		p.ConsentText, p.ConsentVersion, string(p.CheckConfig), string(p.LintConfig), nanos(t.now), p.ReviewsRequired)
+		p.ConsentText, p.ConsentVersion, string(p.CheckConfig), string(p.LintConfig), nanos(t.now), p.ReviewsRequired,
+		p.License, p.Terms, split)
 	if err != nil {
 		return mapErr(err)
 	}
@@ -139,10 +149,16 @@ func scanProject(s scanner) (*Project, error) {
 		modes, quota         string
 		checkConfig, lintCfg string
 		created              int64
+		split                string
 	)
 	if err := s.Scan(&p.ID, &p.Slug, &p.Name, &p.Dialect, &modes, &quota, &p.RateCentsPerMinute,
-		&p.Currency, &p.ConsentText, &p.ConsentVersion, &checkConfig, &lintCfg, &created, &p.ReviewsRequired); err != nil {
+		&p.Currency, &p.ConsentText, &p.ConsentVersion, &checkConfig, &lintCfg, &created, &p.ReviewsRequired,
+		&p.License, &p.Terms, &split); err != nil {
 		return nil, mapErr(err)
+	}
+	var err error
+	if p.Split, err = parseSplit(split); err != nil {
+		return nil, fmt.Errorf("project %d split: %w", p.ID, err)
 	}
 	if err := json.Unmarshal([]byte(modes), &p.Modes); err != nil {
 		return nil, fmt.Errorf("project %d modes: %w", p.ID, err)
@@ -158,4 +174,23 @@ func scanProject(s scanner) (*Project, error) {
 	}
 	p.CreatedAt = fromNanos(created)
 	return &p, nil
+}
+
+// splitJSON is a split setting as stored: "" for the default (no
+// percentages and seed 0), else its JSON.
+func splitJSON(c release.SplitConfig) (string, error) {
+	if c == (release.SplitConfig{}) {
+		return "", nil
+	}
+	b, err := json.Marshal(c)
+	return string(b), err
+}
+
+// parseSplit reads a stored split setting ("" is the zero value, which
+// release.SplitConfig.OrDefault makes 80/10/10).
+func parseSplit(s string) (c release.SplitConfig, err error) {
+	if s != "" {
+		err = json.Unmarshal([]byte(s), &c)
+	}
+	return c, err
 }

@@ -74,26 +74,56 @@ func (db *DB) Prompt(ctx context.Context, id int64) (p *Prompt, err error) {
 }
 
 // PromptUse counts, per prompt of the project, the clips not rejected.
-// Every prompt of the project is in the map, unused ones with 0.
+// Every prompt of the project is in the map, unused ones with 0. It reads
+// the counters (prompt_tallies), not the clips.
 func (db *DB) PromptUse(ctx context.Context, projectID int64) (use map[int64]int, err error) {
 	use = make(map[int64]int)
-	err = db.view(ctx, func(t *tx) error {
-		return countInto(ctx, t, use, `SELECT p.id, COUNT(c.id) FROM prompts p
-			LEFT JOIN tasks t ON t.prompt_id = p.id
-			LEFT JOIN clips c ON c.task_id = t.id AND c.status != 'rejected'
-			WHERE p.project_id = ? GROUP BY p.id`, projectID)
+	err = db.readOne(ctx, func(t *tx) error {
+		return countInto(ctx, t, use, `SELECT p.id, COALESCE(n.clips, 0) FROM prompts p
+			LEFT JOIN prompt_tallies n ON n.prompt_id = p.id WHERE p.project_id = ?`, projectID)
 	})
 	return use, err
 }
 
-// BandCounts counts a project's clips not rejected, per declared noise band.
+// BandCounts counts a project's clips not rejected, per declared noise
+// band (bands with none are left out). It reads the counters.
 func (db *DB) BandCounts(ctx context.Context, projectID int64) (counts map[string]int, err error) {
 	counts = make(map[string]int)
-	err = db.view(ctx, func(t *tx) error {
-		return countInto(ctx, t, counts, `SELECT noise_band, COUNT(*) FROM clips
-			WHERE project_id = ? AND status != 'rejected' GROUP BY noise_band`, projectID)
+	err = db.readOne(ctx, func(t *tx) error {
+		return countInto(ctx, t, counts, `SELECT value, SUM(clips) FROM clip_tallies
+			WHERE project_id = ? AND dimension = ? AND status != ? GROUP BY value HAVING SUM(clips) > 0`,
+			projectID, DimBand, string(StatusRejected))
 	})
 	return counts, err
+}
+
+// RecordedPrompt is a prompt a speaker has recorded in a mode: a task of
+// that mode and prompt has a clip that is not rejected.
+type RecordedPrompt struct {
+	Mode     string
+	PromptID int64
+}
+
+// RecordedPrompts lists what the speaker has recorded of the project's
+// prompts, read from the speaker's counters (speaker_prompts) by their key.
+func (db *DB) RecordedPrompts(ctx context.Context, speakerID, projectID int64) (rs []RecordedPrompt, err error) {
+	err = db.readOne(ctx, func(t *tx) error {
+		rows, err := t.QueryContext(ctx, `SELECT s.mode, s.prompt_id FROM speaker_prompts s JOIN prompts p ON p.id = s.prompt_id
+			WHERE s.speaker_id = ? AND s.clips > 0 AND p.project_id = ?`, speakerID, projectID)
+		if err != nil {
+			return mapErr(err)
+		}
+		defer func() { _ = rows.Close() }() // a read: rows.Err() is checked
+		for rows.Next() {
+			var r RecordedPrompt
+			if err := rows.Scan(&r.Mode, &r.PromptID); err != nil {
+				return mapErr(err)
+			}
+			rs = append(rs, r)
+		}
+		return mapErr(rows.Err())
+	})
+	return rs, err
 }
 
 // countInto fills m from a query returning (key, count) rows.

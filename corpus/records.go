@@ -3,6 +3,8 @@ package corpus
 import (
 	"encoding/json"
 	"time"
+
+	"github.com/dialect-corpus/dialect/release"
 )
 
 // Project is a collection campaign: one dialect, its prompts, bands and pay.
@@ -29,6 +31,15 @@ type Project struct {
 	// ReviewsRequired is how many agreeing reviews decide a clip (1–3;
 	// 0 means 1). With 2, a disagreement waits for a third review.
 	ReviewsRequired int `json:"reviews_required"`
+	// License and Terms are what a release's datasheet states as the
+	// data's licence and terms of use ("" = not set, and the datasheet
+	// says so). Each release freezes them.
+	License string `json:"license"`
+	Terms   string `json:"terms"`
+	// Split divides speakers into train, dev and test in a release's
+	// archives (release.SplitOf); zero percentages mean 80/10/10. Each
+	// release freezes it.
+	Split release.SplitConfig `json:"split"`
 }
 
 // Role is what a person may do.
@@ -184,13 +195,16 @@ type AuditReport struct {
 	LedgerMismatches int   `json:"ledger_mismatches"` // clips whose entries disagree with their status
 	LedgerCents      int64 `json:"ledger_cents"`      // Σ of every entry
 	AcceptedCents    int64 `json:"accepted_cents"`    // Σ over accepted clips of duration × rate
+	// TallyMismatches counts the counters (clip, prompt and speaker
+	// tallies, issue 21) that differ from a recount of the clips: must be 0.
+	TallyMismatches int `json:"tally_mismatches"`
 }
 
 // OK reports whether the audit found nothing that blocks a release.
 func (a *AuditReport) OK() bool {
 	return a.IntegrityCheck == "ok" && a.ForeignKeyErrors == 0 && a.RowsWithoutFile == 0 &&
 		a.SizeMismatches == 0 && a.SHAMismatches == 0 && a.ChainOK && a.StatusMismatches == 0 &&
-		a.LedgerChainOK && a.LedgerMismatches == 0 && a.LedgerCents == a.AcceptedCents
+		a.LedgerChainOK && a.LedgerMismatches == 0 && a.LedgerCents == a.AcceptedCents && a.TallyMismatches == 0
 }
 
 // ReconcileReport counts what the startup reconciler did.

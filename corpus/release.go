@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"sync"
 	"time"
+
+	"github.com/dialect-corpus/dialect/release"
 )
 
 // ReleaseStatus is where a release stands.
@@ -46,6 +48,17 @@ type Release struct {
 	Validation  json.RawMessage `json:"-"`
 	CreatedAt   time.Time       `json:"created_at"`
 	PublishedAt *time.Time      `json:"published_at,omitempty"`
+	// Layout is the archive layout the release is built in
+	// (release.LayoutFlat for releases made before migration 0010,
+	// release.CurrentLayout for those made since): frozen, so an archive
+	// built by newer code has the bytes of the first build.
+	Layout int `json:"layout"`
+	// ProjectSlug, License, Terms and Split are the project's, frozen with
+	// the release (the archive's top folder, datasheet and splits).
+	ProjectSlug string              `json:"project_slug"`
+	License     string              `json:"license"`
+	Terms       string              `json:"-"`
+	Split       release.SplitConfig `json:"split"`
 }
 
 // ReleaseOptions are what the caller knows of how clips were checked.
@@ -87,6 +100,10 @@ var ErrEmptyRelease = fmt.Errorf("%w: no accepted clips from speakers with curre
 // copies: each stays a few milliseconds, so uploads never wait long
 // (reliability.md C1).
 var releaseBatch = 500
+
+// releaseLayout is the archive layout CreateRelease gives a new release (a
+// variable only so tests can make a release of an older layout).
+var releaseLayout = release.CurrentLayout
 
 // staleBuild is how old a 'building' release must be before CreateRelease
 // takes it for the leftover of a crash and removes it.
@@ -136,13 +153,20 @@ func (db *DB) CreateRelease(ctx context.Context, projectID int64, opts ReleaseOp
 			return err
 		}
 		r = &Release{ProjectID: p.ID, Status: ReleaseBuilding, ConsentVersion: p.ConsentVersion,
-			ProjectName: p.Name, Dialect: p.Dialect, Validation: val, CreatedAt: t.now}
+			ProjectName: p.Name, Dialect: p.Dialect, Validation: val, CreatedAt: t.now, Layout: releaseLayout,
+			ProjectSlug: p.Slug, License: p.License, Terms: p.Terms, Split: p.Split.OrDefault()}
+		split, err := splitJSON(r.Split)
+		if err != nil {
+			return err
+		}
 		if err := t.QueryRowContext(ctx, `SELECT COALESCE(MAX(number), 0) + 1 FROM releases WHERE project_id = ?`, p.ID).Scan(&r.Number); err != nil {
 			return mapErr(err)
 		}
 		res, err := t.ExecContext(ctx, `INSERT INTO releases (project_id, number, status, consent_version, project_name,
-			dialect, validation, created_at) VALUES (?, ?, 'building', ?, ?, ?, ?, ?)`,
-			r.ProjectID, r.Number, r.ConsentVersion, r.ProjectName, r.Dialect, string(val), nanos(r.CreatedAt))
+			dialect, validation, created_at, layout, project_slug, license, terms, split)
+			VALUES (?, ?, 'building', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			r.ProjectID, r.Number, r.ConsentVersion, r.ProjectName, r.Dialect, string(val), nanos(r.CreatedAt),
+			r.Layout, r.ProjectSlug, r.License, r.Terms, split)
 		if err != nil {
 			return mapErr(err)
 		}
@@ -416,7 +440,7 @@ func (db *DB) eachReleaseClip(ctx context.Context, releaseID int64, fn func(*Rel
 }
 
 const releaseColumns = `id, project_id, number, status, clips, speakers, duration_s, consent_version, manifest_sha256,
-	project_name, dialect, validation, created_at, published_at`
+	project_name, dialect, validation, created_at, published_at, layout, project_slug, license, terms, split`
 
 func scanRelease(s scanner) (*Release, error) {
 	var (
@@ -425,10 +449,16 @@ func scanRelease(s scanner) (*Release, error) {
 		val       string
 		created   int64
 		published nullInt
+		split     string
 	)
 	if err := s.Scan(&r.ID, &r.ProjectID, &r.Number, &status, &r.Clips, &r.Speakers, &r.DurationS, &r.ConsentVersion,
-		&r.ManifestSHA256, &r.ProjectName, &r.Dialect, &val, &created, &published); err != nil {
+		&r.ManifestSHA256, &r.ProjectName, &r.Dialect, &val, &created, &published, &r.Layout, &r.ProjectSlug, &r.License,
+		&r.Terms, &split); err != nil {
 		return nil, mapErr(err)
+	}
+	var err error
+	if r.Split, err = parseSplit(split); err != nil {
+		return nil, fmt.Errorf("release %d split: %w", r.ID, err)
 	}
 	r.Status = ReleaseStatus(status)
 	r.Hours = r.DurationS / 3600

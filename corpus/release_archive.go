@@ -115,8 +115,14 @@ func archivePath(id int64, f release.Format) string {
 	return path.Join(releasesDir, strconv.FormatInt(id, 10), string(f)+".tar")
 }
 
-// ArchiveName is the file name a download of the archive is offered as.
+// ArchiveName is the file name a download of the archive is offered as: the
+// name of the folder it unpacks into (release.TopFolder) and .tar; a
+// release of the flat layout, which has no such folder, keeps the name it
+// was first offered under.
 func ArchiveName(r *Release, format string) string {
+	if r.Layout >= release.LayoutSplits {
+		return release.TopFolder(&release.Meta{Slug: r.ProjectSlug, Number: r.Number}, release.Format(format)) + ".tar"
+	}
 	return fmt.Sprintf("dialect-release-%d-r%d-%s.tar", r.ID, r.Number, format)
 }
 
@@ -250,7 +256,8 @@ func (db *DB) WriteReleaseArchive(ctx context.Context, w io.Writer, r *Release, 
 	m := &release.Meta{ReleaseID: r.ID, Number: r.Number, Project: r.ProjectName, Dialect: r.Dialect, CreatedAt: r.CreatedAt,
 		ConsentVersion: r.ConsentVersion, ManifestSHA256: r.ManifestSHA256,
 		Validation: release.Validation{CheckConfig: nullless(val.Check), CheckOverrides: nullless(val.CheckOverrides),
-			LintConfig: nullless(val.Lint), LintOverrides: nullless(val.LintOverrides)}}
+			LintConfig: nullless(val.Lint), LintOverrides: nullless(val.LintOverrides)},
+		Layout: r.Layout, Slug: r.ProjectSlug, License: r.License, Terms: r.Terms, Split: r.Split}
 	return release.Write(ctx, w, f, m, &releaseSource{db: db, id: r.ID})
 }
 

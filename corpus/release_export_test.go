@@ -13,3 +13,11 @@ func SetReleasePaging(batch, page int) (restore func()) {
 	releaseBatch, releasePage = batch, page
 	return func() { releaseBatch, releasePage = ob, op }
 }
+
+// SetReleaseLayout makes CreateRelease write releases of layout n, as the
+// code before migration 0010 did with release.LayoutFlat.
+func SetReleaseLayout(n int) (restore func()) {
+	old := releaseLayout
+	releaseLayout = n
+	return func() { releaseLayout = old }
+}

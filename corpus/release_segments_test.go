@@ -55,6 +55,19 @@ func lintTexts(tb testing.TB, data []byte, f transcript.Format) (findings, texts
 	return findings, texts
 }
 
+// kaldiFile is a Kaldi file of the archive: the top-level one of a flat
+// archive, or those of its split directories, one after the other.
+func kaldiFile(a *releasetest.Archive, name string) string {
+	if a.Top == "" {
+		return string(a.Files[name])
+	}
+	var b strings.Builder
+	for _, s := range []string{"train", "dev", "test"} {
+		b.Write(a.Files["data/"+s+"/"+name])
+	}
+	return b.String()
+}
+
 // TestDB_ReleaseSegments (issue 7 item 6): a release of a project with a
 // transcribed monologue and prompted clips carries the monologue's
 // segments: a Kaldi directory with `segments` and text keyed by segment
@@ -139,15 +152,21 @@ func TestDB_ReleaseSegments(t *testing.T) {
 			continue
 		}
 		wantSegs := m + "-1-00001 " + m + " 1.000 9.500\n" + m + "-1-00002 " + m + " 10.000 18.250\n" + m + "-1-00003 " + m + " 20.000 30.000\n"
-		if !strings.Contains(string(a.Files["segments"]), wantSegs) || !strings.Contains(string(a.Files["segments"]), prompted+" "+prompted+" 0.000 5.000\n") {
-			t.Errorf("segments:\n%s\nwant the monologue's\n%sand a whole-file segment of %s", a.Files["segments"], wantSegs, prompted)
+		segsFile, textFile, u2s := kaldiFile(a, "segments"), kaldiFile(a, "text"), kaldiFile(a, "utt2spk")
+		if !strings.Contains(segsFile, wantSegs) {
+			t.Errorf("segments:\n%s\nwant the monologue's\n%s", segsFile, wantSegs)
+		}
+		// The prompted clip is a whole-file segment when its split's
+		// directory is segmented (it shares one with the monologue).
+		if a.Split[prompted] == a.Split[m] && !strings.Contains(segsFile, prompted+" "+prompted+" 0.000 5.000\n") {
+			t.Errorf("segments:\n%s\nwant a whole-file segment of %s", segsFile, prompted)
 		}
 		wantText := m + "-1-00001 今仔日天氣真好。\n" + m + "-1-00002 阮兜佇台南，真歡喜。\n" + m + "-1-00003 Guá tsin huann-hí.\n"
-		if !strings.Contains(string(a.Files["text"]), wantText) {
-			t.Errorf("text:\n%s\nwant\n%s", a.Files["text"], wantText)
+		if !strings.Contains(textFile, wantText) {
+			t.Errorf("text:\n%s\nwant\n%s", textFile, wantText)
 		}
-		if strings.Contains(string(a.Files["text"]), m+" ") || !strings.Contains(string(a.Files["utt2spk"]), m+"-1-00002 ") {
-			t.Errorf("text or utt2spk not keyed by segment:\n%s%s", a.Files["text"], a.Files["utt2spk"])
+		if strings.Contains(textFile, m+" ") || !strings.Contains(u2s, m+"-1-00002 ") {
+			t.Errorf("text or utt2spk not keyed by segment:\n%s%s", textFile, u2s)
 		}
 		if !strings.Contains(string(a.Files["README.md"]), "segments") {
 			t.Error("README.md does not describe the segments")

@@ -16,8 +16,11 @@ import (
 //     a clip at most once, ever (UNIQUE in reviews). So an appeal always goes
 //     to reviewers who have not seen the clip.
 //   - NextReview claims the clip for the reviewer (ClaimFor, 10 min): no other
-//     reviewer is handed it, or may vote on it, while the claim lives. Asking
-//     again returns the same clip and renews the claim.
+//     reviewer is handed it, or may vote on it, while the claim lives. A claim
+//     also names its holder, the reviewer's tab or session that asked
+//     (NextReviewFor): asking again from the same holder returns the same
+//     clip and renews the claim; another holder of the same reviewer (a
+//     second tab) is handed another clip, never one a tab of theirs holds.
 //   - Every vote is a decision event (author = reviewer, reason = "accept" or
 //     the reason code, the note). The project's ReviewsRequired says how many
 //     agreeing votes decide: the vote that brings an outcome to that count
@@ -114,27 +117,29 @@ type ReviewInput struct {
 
 func (in *ReviewInput) validate() error {
 	if utf8.RuneCountInString(in.Note) > MaxNoteBytes || !utf8.ValidString(in.Note) {
-		return fmt.Errorf("%w: the note must be valid text of at most %d characters", ErrInvalid, MaxNoteBytes)
+		return invalidf("the note must be valid text of at most %d characters", "備註必須是有效的文字，最多 %d 字", MaxNoteBytes)
 	}
 	if in.MarkerMS != nil && *in.MarkerMS < 0 {
-		return fmt.Errorf("%w: the time marker is negative", ErrInvalid)
+		return invalidf("the time marker is negative", "時間標記不可為負數")
 	}
 	switch in.Vote {
 	case VoteAccept:
 		if in.Reason != "" && in.Reason != ReasonAccept {
-			return fmt.Errorf("%w: accept takes no reason", ErrInvalid)
+			return invalidf("accept takes no reason", "通過不需要填原因")
 		}
 		in.Reason = ReasonAccept
 	case VoteReject:
 		r, ok := ReasonByCode(in.Reason)
 		if !ok {
-			return fmt.Errorf("%w: unknown reason %q (see /api/v1/review/reasons)", ErrInvalid, in.Reason)
+			return &InvalidError{Message: fmt.Sprintf("unknown reason %q (see /api/v1/review/reasons)", in.Reason),
+				MessageZH: "不通過的原因不在清單中，請從清單選擇"}
 		}
 		if r.NeedsNote && in.Note == "" {
-			return fmt.Errorf("%w: reason %q needs a note", ErrInvalid, in.Reason)
+			return &InvalidError{Message: fmt.Sprintf("reason %q needs a note", in.Reason),
+				MessageZH: "選「" + r.ZH + "」時必須填寫備註"}
 		}
 	default:
-		return fmt.Errorf("%w: decision must be accept or reject", ErrInvalid)
+		return invalidf("decision must be accept or reject", "審核結果只能是通過或不通過")
 	}
 	return nil
 }
@@ -214,10 +219,26 @@ func reviewsRequired(ctx context.Context, t *tx, projectID int64) (int, error) {
 	return max(n, 1), nil
 }
 
-// NextReview hands the reviewer the next clip to review and claims it for
-// ClaimFor; nil when there is none. The reviewer's live claim, if any, comes
-// first (asking twice gives the same clip).
-func (db *DB) NextReview(ctx context.Context, reviewerID int64) (item *ReviewItem, err error) {
+// MaxHolderBytes bounds the holder a claim names (NextReviewFor).
+const MaxHolderBytes = 128
+
+// NextReview is NextReviewFor with the holder "": the reviewer's callers
+// that name no tab share one claim.
+func (db *DB) NextReview(ctx context.Context, reviewerID int64) (*ReviewItem, error) {
+	return db.NextReviewFor(ctx, reviewerID, "")
+}
+
+// NextReviewFor hands the reviewer the next clip to review and claims it
+// for ClaimFor on behalf of holder, one of the reviewer's tabs or sessions
+// (an opaque key of at most MaxHolderBytes); nil when there is none. The
+// holder's live claim, if any, comes first (asking twice from one tab gives
+// the same clip). A clip any tab holds, the reviewer's own other tabs
+// included, is not handed out again while the claim lives: two tabs of one
+// reviewer review two clips, not one clip twice.
+func (db *DB) NextReviewFor(ctx context.Context, reviewerID int64, holder string) (item *ReviewItem, err error) {
+	if len(holder) > MaxHolderBytes {
+		return nil, fmt.Errorf("%w: a claim holder is at most %d bytes", ErrInvalid, MaxHolderBytes)
+	}
 	err = db.update(ctx, func(ctx context.Context, t *tx) error {
 		u, err := reviewer(ctx, t, reviewerID)
 		if err != nil {
@@ -226,15 +247,18 @@ func (db *DB) NextReview(ctx context.Context, reviewerID int64) (item *ReviewIte
 		now := nanos(t.now)
 		var id string
 		err = t.QueryRowContext(ctx, `SELECT k.clip_id FROM review_claims k JOIN clips c ON c.id = k.clip_id
-			WHERE k.reviewer_id = ? AND k.expires_at > ? AND c.status = 'pending_review'
+			WHERE k.reviewer_id = ? AND k.holder = ? AND k.expires_at > ? AND c.status = 'pending_review'
 			AND NOT EXISTS (SELECT 1 FROM reviews r WHERE r.clip_id = k.clip_id AND r.reviewer_id = k.reviewer_id)
-			ORDER BY k.expires_at LIMIT 1`, u.ID, now).Scan(&id)
+			ORDER BY k.expires_at LIMIT 1`, u.ID, holder, now).Scan(&id)
 		if errors.Is(err, sql.ErrNoRows) {
+			// The queue in order, from the (project_id, status, created_at,
+			// id) index: what is skipped is this reviewer's own votes and the
+			// live claims, not the corpus.
 			err = t.QueryRowContext(ctx, `SELECT c.id FROM clips c
 				WHERE c.project_id = ? AND c.status = 'pending_review' AND c.speaker_id != ?
 				AND NOT EXISTS (SELECT 1 FROM reviews r WHERE r.clip_id = c.id AND r.reviewer_id = ?)
-				AND NOT EXISTS (SELECT 1 FROM review_claims k WHERE k.clip_id = c.id AND k.reviewer_id != ? AND k.expires_at > ?)
-				ORDER BY c.created_at, c.id LIMIT 1`, u.ProjectID, u.ID, u.ID, u.ID, now).Scan(&id)
+				AND NOT EXISTS (SELECT 1 FROM review_claims k WHERE k.clip_id = c.id AND k.expires_at > ?)
+				ORDER BY c.created_at, c.id LIMIT 1`, u.ProjectID, u.ID, u.ID, now).Scan(&id)
 		}
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil
@@ -243,9 +267,9 @@ func (db *DB) NextReview(ctx context.Context, reviewerID int64) (item *ReviewIte
 			return mapErr(err)
 		}
 		until := t.now.Add(ClaimFor)
-		if _, err := t.ExecContext(ctx, `INSERT INTO review_claims (clip_id, reviewer_id, expires_at) VALUES (?, ?, ?)
-			ON CONFLICT (clip_id) DO UPDATE SET reviewer_id = excluded.reviewer_id, expires_at = excluded.expires_at`,
-			id, u.ID, nanos(until)); err != nil {
+		if _, err := t.ExecContext(ctx, `INSERT INTO review_claims (clip_id, reviewer_id, holder, expires_at) VALUES (?, ?, ?, ?)
+			ON CONFLICT (clip_id) DO UPDATE SET reviewer_id = excluded.reviewer_id, holder = excluded.holder,
+			expires_at = excluded.expires_at`, id, u.ID, holder, nanos(until)); err != nil {
 			return mapErr(err)
 		}
 		item, err = reviewItem(ctx, t, u, id)
@@ -416,7 +440,7 @@ func replayedReview(ctx context.Context, t *tx, c *Clip, eventID int64) (*Review
 // clip. ErrNotFound for a clip that is not the speaker's.
 func (db *DB) Appeal(ctx context.Context, speakerID int64, clipID, note string) (d *Decision, err error) {
 	if utf8.RuneCountInString(note) > MaxNoteBytes || !utf8.ValidString(note) {
-		return nil, fmt.Errorf("%w: the note must be valid text of at most %d characters", ErrInvalid, MaxNoteBytes)
+		return nil, invalidf("the note must be valid text of at most %d characters", "申訴說明必須是有效的文字，最多 %d 字", MaxNoteBytes)
 	}
 	if !validID(clipID) {
 		return nil, ErrNotFound

@@ -26,7 +26,10 @@ func (db *DB) CreateSession(ctx context.Context, s *Session) error {
 			idle_timeout, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
 			s.TokenHash, s.UserID, s.CSRFToken, nanos(s.CreatedAt), nanos(s.LastSeen),
 			int64(s.IdleTimeout), zeroNanos(s.ExpiresAt))
-		return mapErr(err)
+		if err != nil {
+			return mapErr(err)
+		}
+		return recordSignIn(ctx, t, s.UserID, s.CreatedAt)
 	})
 }
 

@@ -30,13 +30,13 @@ func (db *DB) Task(ctx context.Context, id string) (task *Task, err error) {
 
 // OpenTask returns the speaker's newest task that has no clip that is
 // pending review or accepted (a task may take several clips: retakes).
-// ErrNotFound when there is none.
+// ErrNotFound when there is none. The count of such clips is kept on the
+// task (live_clips, tally.go), and the partial index tasks_open holds only
+// the tasks where it is 0: one seek, however many tasks the speaker had.
 func (db *DB) OpenTask(ctx context.Context, speakerID int64) (task *Task, err error) {
-	err = db.view(ctx, func(t *tx) error {
-		task, err = scanTask(t.QueryRowContext(ctx, `SELECT `+taskColumns+` FROM tasks t
-			WHERE t.speaker_id = ? AND NOT EXISTS (
-				SELECT 1 FROM clips c WHERE c.task_id = t.id AND c.status IN ('pending_review', 'accepted'))
-			ORDER BY t.created_at DESC, t.rowid DESC LIMIT 1`, speakerID))
+	err = db.readOne(ctx, func(t *tx) error {
+		task, err = scanTask(t.QueryRowContext(ctx, `SELECT `+taskColumns+` FROM tasks
+			WHERE speaker_id = ? AND live_clips = 0 ORDER BY created_at DESC, rowid DESC LIMIT 1`, speakerID))
 		return err
 	})
 	return task, err

@@ -47,3 +47,12 @@ func (db *DB) TokenByHash(ctx context.Context, hash []byte) (tok *Token, err err
 	})
 	return tok, err
 }
+
+// RevokeToken revokes the vendor token with that id: from now on
+// TokenByHash does not find it. ErrNotFound when there is no such live
+// token (unknown, or revoked already).
+func (db *DB) RevokeToken(ctx context.Context, id int64) error {
+	return db.update(ctx, func(ctx context.Context, t *tx) error {
+		return notFound(t.ExecContext(ctx, `UPDATE tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL`, nanos(t.now), id))
+	})
+}

@@ -93,22 +93,22 @@ const MaxSegments = 20000
 // slack for rounding), a known channel, one line of text each.
 func ValidateSegments(segs []Segment, durationS float64, channels int) error {
 	if len(segs) > MaxSegments {
-		return fmt.Errorf("%w: %d segments, at most %d", ErrInvalid, len(segs), MaxSegments)
+		return invalidf("%d segments, at most %d", "共 %d 個段落，最多只能有 %d 個", len(segs), MaxSegments)
 	}
 	for i, s := range segs {
 		switch {
 		case math.IsNaN(s.Start) || math.IsNaN(s.End) || math.IsInf(s.Start, 0) || math.IsInf(s.End, 0):
-			return fmt.Errorf("%w: segment %d: times must be numbers", ErrInvalid, i+1)
+			return invalidf("segment %d: times must be numbers", "第 %d 段：時間必須是數字", i+1)
 		case s.Start < 0 || s.End <= s.Start:
-			return fmt.Errorf("%w: segment %d: want 0 <= start < end", ErrInvalid, i+1)
+			return invalidf("segment %d: want 0 <= start < end", "第 %d 段：開始時間必須不小於 0，且早於結束時間", i+1)
 		case durationS > 0 && s.End > durationS+0.01:
-			return fmt.Errorf("%w: segment %d ends at %.3f s, after the recording (%.3f s)", ErrInvalid, i+1, s.End, durationS)
+			return invalidf("segment %d ends at %.3f s, after the recording (%.3f s)", "第 %d 段結束於 %.3f 秒，超過錄音長度（%.3f 秒）", i+1, s.End, durationS)
 		case s.Channel < 0 || s.Channel >= max(channels, 1):
-			return fmt.Errorf("%w: segment %d: channel %d, want 0-%d", ErrInvalid, i+1, s.Channel, max(channels, 1)-1)
+			return invalidf("segment %d: channel %d, want 0-%d", "第 %d 段：聲道 %d 不存在，須為 0 至 %d", i+1, s.Channel, max(channels, 1)-1)
 		}
 		for _, r := range s.Text {
 			if r == '\n' || r == '\r' || r == '\u2028' || r == '\u2029' {
-				return fmt.Errorf("%w: segment %d: text must be one line", ErrInvalid, i+1)
+				return invalidf("segment %d: text must be one line", "第 %d 段：文字只能有一行", i+1)
 			}
 		}
 	}

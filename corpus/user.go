@@ -83,11 +83,21 @@ func (db *DB) Users(ctx context.Context, projectID int64) (us []*User, err error
 	return us, err
 }
 
-// UpdateProfile sets a speaker's dialect region, age band and gender.
+// UpdateProfile sets a speaker's dialect region, age band and gender, and
+// moves the speaker's clips to the new values in the counters the quotas
+// read (tally.go), in the same transaction.
 func (db *DB) UpdateProfile(ctx context.Context, userID int64, region, ageBand, gender string) error {
 	return db.update(ctx, func(ctx context.Context, t *tx) error {
-		return notFound(t.ExecContext(ctx, `UPDATE users SET dialect_region = ?, age_band = ?, gender = ? WHERE id = ?`,
-			region, ageBand, gender, userID))
+		var old profile
+		if err := t.QueryRowContext(ctx, `SELECT dialect_region, gender, age_band FROM users WHERE id = ?`, userID).
+			Scan(&old.region, &old.gender, &old.age); err != nil {
+			return mapErr(err)
+		}
+		if err := notFound(t.ExecContext(ctx, `UPDATE users SET dialect_region = ?, age_band = ?, gender = ? WHERE id = ?`,
+			region, ageBand, gender, userID)); err != nil {
+			return err
+		}
+		return moveProfileTallies(ctx, t, userID, old, profile{region: region, gender: gender, age: ageBand})
 	})
 }
 

@@ -7,10 +7,10 @@ import (
 	"time"
 )
 
-// countsTTL is how long a project's prompt and band counts are reused. Both
-// are aggregate queries over every clip of the project; asked for every
-// task handed out (40 a second at a realistic peak, 20k clips in), they kept
-// the reader connections busy and stalled uploads' own lookups for seconds.
+// countsTTL is how long a project's prompt and band counts are reused. They
+// are read from counters the corpus keeps (corpus/tally.go), so a read
+// costs the number of prompts, not of clips; reusing them for a second
+// spares a project with thousands of prompts that read on every task.
 // Balancing needs no fresher figures: the tasks handed out since the
 // snapshot are added to it, so a burst still spreads across bands.
 const countsTTL = time.Second

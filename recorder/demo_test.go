@@ -22,7 +22,7 @@ func TestDemoPrompts_Lint(t *testing.T) {
 		text := p.Text
 		if IsTopic(p.Text) {
 			topics++
-			text = promptText(p.Text)
+			text = PromptText(p.Text)
 		} else {
 			sentences++
 		}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/dialect-corpus/dialect/corpus"
 	"github.com/dialect-corpus/dialect/transcript"
+	"github.com/dialect-corpus/dialect/units"
 	"github.com/dialect-corpus/dialect/validate"
 )
 
@@ -81,7 +82,8 @@ func (s *Service) prepare(ctx context.Context, speaker *corpus.User, taskID, ban
 		return nil, nil, "", corpus.ErrNotFound
 	}
 	if band != task.NoiseBand {
-		return nil, nil, "", fmt.Errorf("%w: noise_band %q does not match the task's band %q", ErrBadRequest, band, task.NoiseBand)
+		return nil, nil, "", badRequest(fmt.Sprintf("noise_band %q does not match the task's band %q", band, task.NoiseBand),
+			fmt.Sprintf("噪音等級「%s」與這個任務的「%s」不符，請重新整理頁面", validate.BandText(band).ZH, validate.BandText(task.NoiseBand).ZH))
 	}
 	p, err := s.db.Project(ctx, task.ProjectID)
 	if err != nil {
@@ -174,21 +176,27 @@ func checkSubmission(sub *Submission) (string, error) {
 	id, ok := canonicalUUID(sub.ClientClipID)
 	switch {
 	case sub.ClientClipID == "":
-		return "", fmt.Errorf("%w: client_clip_id is required", ErrBadRequest)
+		return "", badRequest("client_clip_id is required", "缺少這段錄音的識別碼，請重新整理頁面後再送出")
 	case !ok:
-		return "", fmt.Errorf("%w: client_clip_id must be a UUID (8-4-4-4-12 hex digits)", ErrBadRequest)
+		return "", badRequest("client_clip_id must be a UUID (8-4-4-4-12 hex digits)", "這段錄音的識別碼格式不對，請重新整理頁面後再送出")
 	case sub.TaskID == "":
-		return "", fmt.Errorf("%w: task_id is required", ErrBadRequest)
+		return "", badRequest("task_id is required", "缺少錄音任務，請重新整理頁面後再送出")
 	case sub.NoiseBand == "":
-		return "", fmt.Errorf("%w: noise_band is required", ErrBadRequest)
+		return "", badRequest("noise_band is required", "缺少噪音等級，請重新整理頁面後再送出")
 	case sub.Audio == nil:
-		return "", fmt.Errorf("%w: audio is required", ErrBadRequest)
+		return "", badRequest("audio is required", "沒有收到錄音檔，請再送出一次")
 	case len(sub.Transcript) > maxTranscriptBytes:
-		return "", fmt.Errorf("%w: transcript is longer than %d bytes", ErrBadRequest, maxTranscriptBytes)
+		return "", tooLong("transcript", "逐字稿")
 	case !utf8.ValidString(sub.Transcript):
-		return "", fmt.Errorf("%w: transcript is not valid UTF-8", ErrBadRequest)
+		return "", badRequest("transcript is not valid UTF-8", "逐字稿不是有效的 UTF-8 文字")
 	}
 	return id, nil
+}
+
+// tooLong is the error for a text (what, whatZH) over maxTranscriptBytes.
+func tooLong(what, whatZH string) error {
+	n := units.Count(maxTranscriptBytes, units.Byte)
+	return badRequest(what+" is longer than "+n.EN, whatZH+"太長，超過上限 "+n.ZH)
 }
 
 // canonicalUUID accepts the 36-character form of a UUID, any version, in
@@ -254,7 +262,8 @@ func structural(rep *validate.Report) (validate.Finding, bool) {
 
 func audioFinding(f validate.Finding) Finding {
 	return Finding{Rule: f.Rule, Severity: string(f.Severity), Message: f.Message, MessageZH: f.MessageZH,
-		Measured: f.Measured, Threshold: f.Threshold}
+		Measured: f.Measured, Threshold: f.Threshold, Unit: f.Unit,
+		MeasuredText: f.MeasuredText, MeasuredTextZH: f.MeasuredTextZH, ThresholdText: f.ThresholdText, ThresholdTextZH: f.ThresholdTextZH}
 }
 
 func transcriptFinding(f transcript.Finding) Finding {

@@ -2,7 +2,6 @@ package recorder
 
 import (
 	"context"
-	"fmt"
 	"unicode/utf8"
 
 	"github.com/dialect-corpus/dialect/transcript"
@@ -12,10 +11,10 @@ import (
 // with every fixable finding applied (equal to text when nothing is fixable).
 func (s *Service) lint(ctx context.Context, projectID int64, text string) ([]transcript.Finding, string, error) {
 	if len(text) > maxTranscriptBytes {
-		return nil, "", fmt.Errorf("%w: text is longer than %d bytes", ErrBadRequest, maxTranscriptBytes)
+		return nil, "", tooLong("text", "文字")
 	}
 	if !utf8.ValidString(text) {
-		return nil, "", fmt.Errorf("%w: text is not valid UTF-8", ErrBadRequest)
+		return nil, "", badRequest("text is not valid UTF-8", "文字不是有效的 UTF-8 文字")
 	}
 	p, err := s.db.Project(ctx, projectID)
 	if err != nil {

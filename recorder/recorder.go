@@ -11,7 +11,6 @@ import (
 	"errors"
 	"io"
 	"sync"
-	"sync/atomic"
 
 	"github.com/dialect-corpus/dialect/corpus"
 	"github.com/dialect-corpus/dialect/transcript"
@@ -25,8 +24,9 @@ var (
 	ErrConsentRequired = errors.New("consent required")
 	// ErrNoPrompts: the project has nothing to record (→ 409 no_tasks).
 	ErrNoPrompts = errors.New("no prompts in project")
-	// ErrBadRequest wraps a malformed submission (missing field, bad UUID)
-	// (→ 400 with the wrapped message).
+	// ErrBadRequest is a malformed submission (missing field, bad UUID)
+	// (→ 400): every one is a *RequestError, with its message in both
+	// languages.
 	ErrBadRequest = errors.New("bad request")
 )
 
@@ -62,10 +62,6 @@ type Service struct {
 	// configs caches a project's merged check and lint settings by the raw
 	// JSON they were built from (config.go).
 	configs sync.Map
-	// tasks caches task id → (mode, prompt): tasks never change (task.go).
-	// It is emptied when it reaches maxCachedTasks entries.
-	tasks     sync.Map
-	taskCount atomic.Int64
 	// assigned counts the tasks this process has handed out per prompt, to
 	// spread simultaneous speakers over equally used prompts.
 	assignedMu sync.Mutex
@@ -109,13 +105,22 @@ type Submission struct {
 }
 
 // Finding is one line of a receipt: an audio finding or a transcript one.
+// An audio finding's figure and threshold come raw (Measured, Threshold and
+// their Unit, as validate.Finding has them) and as text in the unit of the
+// rule, in both languages ("1.21%", "at most 0.1%" / "不超過 0.1%"): a page
+// shows the texts.
 type Finding struct {
-	Rule      string   `json:"rule"`
-	Severity  string   `json:"severity"`
-	Message   string   `json:"message"`
-	MessageZH string   `json:"message_zh"`
-	Measured  *float64 `json:"measured"`
-	Threshold string   `json:"threshold,omitempty"`
+	Rule            string   `json:"rule"`
+	Severity        string   `json:"severity"`
+	Message         string   `json:"message"`
+	MessageZH       string   `json:"message_zh"`
+	Measured        *float64 `json:"measured"`
+	Threshold       string   `json:"threshold,omitempty"`
+	Unit            string   `json:"unit,omitempty"`
+	MeasuredText    string   `json:"measured_text,omitempty"`
+	MeasuredTextZH  string   `json:"measured_text_zh,omitempty"`
+	ThresholdText   string   `json:"threshold_text,omitempty"`
+	ThresholdTextZH string   `json:"threshold_text_zh,omitempty"`
 	// For transcript findings: where, what, and the fix when there is one.
 	Line   int    `json:"line,omitempty"`
 	Column int    `json:"column,omitempty"`

@@ -46,9 +46,9 @@ func (s *Service) CreateResumable(ctx context.Context, speaker *corpus.User, req
 	sum := strings.ToLower(req.SHA256)
 	switch {
 	case len(sum) != 64 || strings.Trim(sum, "0123456789abcdef") != "":
-		return nil, false, fmt.Errorf("%w: sha256 must be the whole file's SHA-256 in 64 hex digits", ErrBadRequest)
+		return nil, false, badRequest("sha256 must be the whole file's SHA-256 in 64 hex digits", "錄音檔的校驗碼格式不對，請重新上傳")
 	case req.Length <= 0:
-		return nil, false, fmt.Errorf("%w: upload length must be positive", ErrBadRequest)
+		return nil, false, badRequest("upload length must be positive", "上傳長度不正確，請重新上傳")
 	case req.Length > corpus.MaxResumableLength:
 		return nil, false, fmt.Errorf("upload length %d above %d: %w", req.Length, int64(corpus.MaxResumableLength), corpus.ErrChunkTooLarge)
 	}

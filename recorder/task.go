@@ -21,8 +21,9 @@ const TopicPrefix = "topic:"
 // IsTopic reports whether a prompt's text is a topic (see TopicPrefix).
 func IsTopic(text string) bool { return strings.HasPrefix(text, TopicPrefix) }
 
-// promptText is what the page shows for a prompt: topics lose their prefix.
-func promptText(text string) string {
+// PromptText is what a page shows for a prompt's text: topics lose their
+// prefix (the recorder page, the review page).
+func PromptText(text string) string {
 	if t, ok := strings.CutPrefix(text, TopicPrefix); ok {
 		return strings.TrimSpace(t)
 	}
@@ -105,7 +106,6 @@ func (s *Service) nextTask(ctx context.Context, speaker *corpus.User) (*Task, er
 	s.assigned[prompt.ID]++
 	s.assignedMu.Unlock()
 	s.handedOut(p.ID, prompt.ID, t.NoiseBand)
-	s.cacheTask(t.ID, taskKey{mode: t.Mode, promptID: t.PromptID})
 	return taskView(t, prompt, pc), nil
 }
 
@@ -114,62 +114,24 @@ func taskView(t *corpus.Task, prompt *corpus.Prompt, pc *projectConfig) *Task {
 	v := &Task{ID: t.ID, Mode: t.Mode, NoiseBand: t.NoiseBand, Format: taskFormat(&pc.check, t.Mode),
 		MinDurationS: lim.MinDurationS, MaxDurationS: lim.MaxDurationS}
 	if prompt != nil {
-		v.Prompt, v.Romanized = promptText(prompt.Text), prompt.Romanized
+		v.Prompt, v.Romanized = PromptText(prompt.Text), prompt.Romanized
 	}
 	return v
 }
 
 // recorded returns what the speaker has recorded in the project: the
-// (mode, prompt) of every task with a clip that was not rejected.
+// (mode, prompt) of every task with a clip that was not rejected, from the
+// speaker's counters (corpus.RecordedPrompts), never from their clips.
 func (s *Service) recorded(ctx context.Context, speakerID, projectID int64) (map[taskKey]bool, error) {
-	const page = 1000
-	out := map[taskKey]bool{}
-	for off := 0; ; off += page {
-		clips, err := s.db.Clips(ctx, corpus.ClipFilter{ProjectID: projectID, SpeakerID: speakerID, Limit: page, Offset: off})
-		if err != nil {
-			return nil, err
-		}
-		for _, c := range clips {
-			if c.Status == corpus.StatusRejected {
-				continue
-			}
-			k, err := s.taskKey(ctx, c.TaskID)
-			if err != nil {
-				return nil, err
-			}
-			out[k] = true
-		}
-		if len(clips) < page {
-			return out, nil
-		}
-	}
-}
-
-// taskKey looks a task up once per process: tasks never change.
-func (s *Service) taskKey(ctx context.Context, id string) (taskKey, error) {
-	if k, ok := s.tasks.Load(id); ok {
-		return k.(taskKey), nil
-	}
-	t, err := s.db.Task(ctx, id)
+	rs, err := s.db.RecordedPrompts(ctx, speakerID, projectID)
 	if err != nil {
-		return taskKey{}, fmt.Errorf("task %s: %w", id, err)
+		return nil, err
 	}
-	k := taskKey{mode: t.Mode, promptID: t.PromptID}
-	s.cacheTask(id, k)
-	return k, nil
-}
-
-// maxCachedTasks bounds the task cache to a few MiB.
-const maxCachedTasks = 50000
-
-func (s *Service) cacheTask(id string, k taskKey) {
-	if s.taskCount.Add(1) > maxCachedTasks {
-		// Starting over is cheaper than an LRU, and a miss costs one
-		// indexed read.
-		s.tasks.Clear()
-		s.taskCount.Store(1)
+	out := make(map[taskKey]bool, len(rs))
+	for _, r := range rs {
+		out[taskKey{mode: r.Mode, promptID: r.PromptID}] = true
 	}
-	s.tasks.Store(id, k)
+	return out, nil
 }
 
 // choosePrompt picks the mode and prompt of a new task. Modes are tried in

@@ -3,6 +3,12 @@
 // each holding the audio, the format's index files, speakers.tsv, a
 // SHA256SUMS of every file and a README.md datasheet.
 //
+// A release is written in the layout it was made in (Meta.Layout):
+// LayoutSplits, since issue 10, puts everything in one folder
+// dialect-<project>-r<number>-<format>/ and divides speakers into train,
+// dev and test (layout2.go); LayoutFlat, the layout of every release made
+// before, is kept byte for byte (layout, indexFiles, datasheet).
+//
 // It is pure: plain records in, a tar stream out. It imports no other
 // package of the project; corpus pages the records out of SQLite and hands
 // them over.
@@ -12,9 +18,10 @@
 // creation time (whole seconds, UTC) as its mtime, uid and gid 0, no user or
 // group names, mode 0644 for files and 0755 for directories, the USTAR
 // format (no PAX records, so no access or change times); there are no links.
-// Entry names are built only from ids (speaker pseudonyms and clip ids that
-// Write checks against strict patterns), never from transcripts or profile
-// text, so every name is filepath.IsLocal (reliability.md S-09).
+// Entry names are built only from ids (speaker pseudonyms, clip ids and
+// the project slug, which Write checks against strict patterns), never from
+// transcripts or profile text, so every name is filepath.IsLocal
+// (reliability.md S-09).
 package release
 
 import (
@@ -33,7 +40,8 @@ import (
 // Format is an archive layout.
 type Format string
 
-// The formats of spec/api.md's download route.
+// The formats of spec/api.md's download route. The comments give the flat
+// layout's files; LayoutSplits's are in layout2.go.
 const (
 	Kaldi       Format = "kaldi" // wav/, wav.scp, text, utt2spk, spk2utt, utt2dur, utt2dialect, utt2noise (+ segments, reco2dur)
 	HuggingFace Format = "hf"    // data/*.wav, metadata.csv (datasets' audiofolder)
@@ -69,6 +77,18 @@ type Meta struct {
 	// recorded when the release was created.
 	ManifestSHA256 string
 	Validation     Validation
+	// Layout is the archive layout the release was made under: LayoutFlat
+	// (also 0) or LayoutSplits. It is frozen with the release, so a build
+	// by newer code gives the bytes of the first build.
+	Layout int
+	// Slug is the project's slug; a LayoutSplits archive unpacks into
+	// dialect-<slug>-r<Number>-<format>/ (TopFolder).
+	Slug string
+	// License and Terms are the project's licence and terms of use, frozen
+	// with the release; the datasheet says when neither was set.
+	License, Terms string
+	// Split says how LayoutSplits divides speakers into train, dev and test.
+	Split SplitConfig
 }
 
 // Validation is how the clips were checked, for the datasheet. The JSON
@@ -168,7 +188,18 @@ func Write(ctx context.Context, w io.Writer, f Format, m *Meta, src Source) (int
 			return 0, fmt.Errorf("release: utterance %s twice", utts[i].ID())
 		}
 	}
-	entries := layout(f, m, utts)
+	var entries []entry
+	if m.Layout >= LayoutSplits {
+		if !validSlug(m.Slug) {
+			return 0, fmt.Errorf("release: project slug %q is not [a-z0-9-]{1,64}", m.Slug)
+		}
+		if err := m.Split.OrDefault().Validate(); err != nil {
+			return 0, fmt.Errorf("release: %w", err)
+		}
+		entries = layoutSplits(f, m, utts)
+	} else {
+		entries = layout(f, m, utts)
+	}
 	cw := &countWriter{w: w}
 	tw := tar.NewWriter(cw)
 	mtime := m.CreatedAt.UTC().Truncate(time.Second)

@@ -182,12 +182,15 @@ func TestCell(t *testing.T) {
 
 // FuzzArchiveManifest (reliability.md Z-06): whatever the transcripts and
 // profile text, every entry name is local and no CSV/TSV cell starts with
-// = + - @ unescaped; with segments, the Kaldi directory stays valid.
+// = + - @ unescaped; with segments, the Kaldi directory stays valid; in the
+// layout with splits too (bit 8 of fmtIdx).
 func FuzzArchiveManifest(f *testing.F) {
 	f.Add("=cmd|' /C calc'!A0", "@SUM(1+1)", "+886", "-", uint8(0))
 	f.Add("../../etc/passwd", "\t=x", "\r\n", "a,b\"c", uint8(1))
 	f.Add("臺語\u2028句", "<script>", "|", "`", uint8(2))
 	f.Add("\x00\xff", " =1", "\u00a0+1", "", uint8(3))
+	f.Add("我是台南人。\nGuá, tsin hó.", "臺南市", "30_39", "male", uint8(8|4|3))
+	f.Add("a,\"b\"\n=c", "'", "70_plus", "female", uint8(8|1))
 	f.Fuzz(func(t *testing.T, transcript, region, age, gender string, fmtIdx uint8) {
 		src := &memSource{}
 		src.add("s1", transcript, region, []byte("RIFF"))
@@ -200,6 +203,9 @@ func FuzzArchiveManifest(f *testing.F) {
 		f := release.Formats()[int(fmtIdx)%len(release.Formats())]
 		m := testMeta()
 		m.Project, m.Dialect = transcript, gender
+		if fmtIdx&8 != 0 { // the layout with splits (issue 10)
+			m.Layout, m.Slug, m.License, m.Terms = release.LayoutSplits, "p", region, age
+		}
 		var b bytes.Buffer
 		if _, err := release.Write(context.Background(), &b, f, m, src); err != nil {
 			t.Fatal(err)

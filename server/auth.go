@@ -5,13 +5,13 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"errors"
+	"math"
 	"net/http"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/gin-gonic/gin"
-	"golang.org/x/time/rate"
 
 	"github.com/dialect-corpus/dialect/corpus"
 )
@@ -26,78 +26,17 @@ func sessionLife(r corpus.Role) (idle, absolute time.Duration) {
 	return 30 * time.Minute, 12 * time.Hour
 }
 
-// authState holds the in-memory defences of sign-in: per-IP rate limits
-// and per-account backoff.
+// authState holds the in-memory defences of sign-in (failed sign-ins per
+// address and per account, signin_limit.go) and the concurrent uploads
+// per speaker.
 type authState struct {
-	mu       sync.Mutex
-	perIP    map[string]*rate.Limiter
-	failures map[string]*failure
-	ipRate   rate.Limit
-	ipBurst  int
-	uploads  map[int64]int
-	now      func() time.Time
-}
-
-type failure struct {
-	count int
-	until time.Time
+	mu      sync.Mutex
+	signIns *signInLimits
+	uploads map[int64]int
 }
 
 func newAuthState(o Options) *authState {
-	return &authState{perIP: map[string]*rate.Limiter{}, failures: map[string]*failure{}, uploads: map[int64]int{},
-		ipRate: rate.Limit(float64(o.LoginPerIPPerMinute) / 60), ipBurst: 2 * o.LoginPerIPPerMinute, now: o.Now}
-}
-
-// allowIP spends one sign-in attempt of ip's budget.
-func (a *authState) allowIP(ip string) bool {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	l := a.perIP[ip]
-	if l == nil {
-		if len(a.perIP) > 100_000 {
-			a.perIP = map[string]*rate.Limiter{} // bounded memory under a spray
-		}
-		l = rate.NewLimiter(a.ipRate, a.ipBurst)
-		a.perIP[ip] = l
-	}
-	return l.AllowN(a.now(), 1)
-}
-
-// lockedFor is how long the account must still wait after failures: after
-// 5, 1 s doubling per failure up to 15 min (S-14).
-func (a *authState) lockedFor(username string) time.Duration {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	f := a.failures[strings.ToLower(username)]
-	if f == nil {
-		return 0
-	}
-	return max(f.until.Sub(a.now()), 0)
-}
-
-func (a *authState) recordFailure(username string) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	k := strings.ToLower(username)
-	f := a.failures[k]
-	if f == nil {
-		if len(a.failures) > 100_000 {
-			a.failures = map[string]*failure{}
-		}
-		f = &failure{}
-		a.failures[k] = f
-	}
-	f.count++
-	if f.count >= 5 {
-		d := time.Second << min(f.count-5, 10)
-		f.until = a.now().Add(min(d, 15*time.Minute))
-	}
-}
-
-func (a *authState) recordSuccess(username string) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	delete(a.failures, strings.ToLower(username))
+	return &authState{signIns: newSignInLimits(o.LoginPerIPPerMinute, o.Now), uploads: map[int64]int{}}
 }
 
 // startUpload takes one of a speaker's concurrent upload slots.
@@ -132,7 +71,7 @@ func hashToken(raw string) []byte {
 }
 
 func (s *Server) cookieName(r *http.Request) string {
-	if s.opts.SecureCookies || r.TLS != nil {
+	if s.secure(r) {
 		return "__Host-sid"
 	}
 	// Plain HTTP on a developer's machine: browsers refuse Secure cookies
@@ -147,7 +86,7 @@ func (s *Server) cookieName(r *http.Request) string {
 // behind a TLS-terminating proxy with SecureCookies); only plain-HTTP
 // development goes without, since browsers drop a Secure cookie there.
 func (s *Server) setSessionCookie(c *gin.Context, raw string, maxAge time.Duration) {
-	secure := s.opts.SecureCookies || c.Request.TLS != nil
+	secure := s.secure(c.Request)
 	//nolint:gosec // G124: Secure is set for every TLS origin (see above); HttpOnly and SameSite=Lax always
 	http.SetCookie(c.Writer, &http.Cookie{Name: s.cookieName(c.Request), Value: raw, Path: "/", HttpOnly: true,
 		Secure: secure, SameSite: http.SameSiteLaxMode, MaxAge: int(maxAge.Seconds())})
@@ -164,26 +103,22 @@ func (s *Server) authn(c *gin.Context) {
 		c.Next()
 		return
 	}
-	for _, name := range []string{"__Host-sid", "sid"} {
-		ck, err := c.Request.Cookie(name)
-		if err != nil || ck.Value == "" {
-			continue
-		}
+	// Only the cookie this request would have been given counts. Over TLS
+	// (or with SecureCookies) that is __Host-sid, which a browser accepts
+	// only from a secure origin of this very host; a plain "sid" there could
+	// have been planted by a sibling subdomain or a plain-HTTP
+	// man-in-the-middle, to sign the victim into the planter's account.
+	if ck, err := c.Request.Cookie(s.cookieName(c.Request)); err == nil && ck.Value != "" {
 		hash := hashToken(ck.Value)
-		sess, err := s.db.SessionByHash(ctx, hash)
-		if err != nil {
-			continue
+		if sess, err := s.db.SessionByHash(ctx, hash); err == nil {
+			if u, err := s.db.User(ctx, sess.UserID); err == nil && !u.Disabled {
+				if s.opts.Now().Sub(sess.LastSeen) > time.Minute {
+					_ = s.db.TouchSession(ctx, hash)
+				}
+				c.Set("session", sess)
+				c.Set("user", u)
+			}
 		}
-		u, err := s.db.User(ctx, sess.UserID)
-		if err != nil || u.Disabled {
-			continue
-		}
-		if s.opts.Now().Sub(sess.LastSeen) > time.Minute {
-			_ = s.db.TouchSession(ctx, hash)
-		}
-		c.Set("session", sess)
-		c.Set("user", u)
-		break
 	}
 	c.Next()
 }
@@ -267,37 +202,64 @@ func (s *Server) csrfOK(c *gin.Context, sess *corpus.Session) bool {
 
 // signIn checks a username and password and starts a session. Unknown
 // users cost a dummy hash, and the answer is the same for both (S-14).
+// Failed attempts are limited per address and per account
+// (signin_limit.go); the attempt is charged while it holds a hash slot,
+// before its verdict, and refunded when the password is right.
 func (s *Server) signIn(c *gin.Context, username, password string) (*corpus.User, string, error) {
-	if !s.auth.allowIP(clientIP(c)) {
-		c.Header("Retry-After", "60")
-		return nil, "", errTooMany
+	ip := clientIP(c)
+	addr := limitKey(clientFrom(c).IP)
+	limits := s.auth.signIns
+	// Refused at once when already limited, without queueing for a slot.
+	if r := limits.check(addr, username); r.wait > 0 {
+		return nil, "", s.refuseSignIn(c, username, ip, r)
 	}
 	if len(username) > 256 || len(password) > 1024 {
 		return nil, "", errBadCredentials
-	}
-	if d := s.auth.lockedFor(username); d > 0 {
-		c.Header("Retry-After", itoa(int(d.Seconds())+1))
-		return nil, "", errTooMany
 	}
 	ctx := c.Request.Context()
 	u, err := s.db.UserByUsername(ctx, username)
 	switch {
 	case errors.Is(err, corpus.ErrNotFound):
-		CheckPassword(dummyHash(), password)
-		s.auth.recordFailure(username)
-		s.log.Warn("sign-in failed", "username", username, "ip", clientIP(c), "reason", "unknown user")
-		return nil, "", errBadCredentials
+		u = nil
 	case err != nil:
 		return nil, "", err
 	}
-	if !checkPasswordTimed(u.PasswordHash, password) || u.Disabled {
-		s.auth.recordFailure(username)
-		s.log.Warn("sign-in failed", "username", username, "ip", clientIP(c), "reason", "wrong password or disabled")
+	// An account without a usable password (the admin `dialect serve`
+	// creates with "!") and an unknown username cost the same hash as a
+	// wrong password. The dummy hash is made before a slot is held: making
+	// it takes one.
+	phc := dummyHash()
+	usable := u != nil && strings.HasPrefix(u.PasswordHash, "$argon2id$")
+	if usable {
+		phc = u.PasswordHash
+	}
+	release := takeHashSlot()
+	if r := limits.begin(addr, username); r.wait > 0 {
+		release()
+		return nil, "", s.refuseSignIn(c, username, ip, r)
+	}
+	match := checkPasswordHeld(phc, password)
+	release()
+	if !match || !usable || u.Disabled {
+		reason := "wrong password or disabled"
+		if u == nil {
+			reason = "unknown user"
+		}
+		s.log.Warn("sign-in failed", "username", username, "ip", ip, "reason", reason)
 		return nil, "", errBadCredentials
 	}
-	s.auth.recordSuccess(username)
+	limits.succeeded(addr, username)
 	raw, err := s.startSession(c, u)
 	return u, raw, err
+}
+
+// refuseSignIn answers a sign-in the limits refuse: 429 with Retry-After,
+// and an audit line naming the limit.
+func (s *Server) refuseSignIn(c *gin.Context, username, ip string, r refusal) error {
+	secs := int(math.Ceil(r.wait.Seconds()))
+	c.Header("Retry-After", itoa(max(secs, 1)))
+	s.log.Warn("sign-in refused", "username", username, "ip", ip, "limit", r.why, "retry_after_s", max(secs, 1))
+	return errTooMany
 }
 
 // startSession issues a new session (a fresh id at every sign-in: no

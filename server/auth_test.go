@@ -20,6 +20,7 @@ var routeAccess = map[string]string{
 	"POST /signin/once":                       "public",
 	"POST /account/password":                  "speaker reviewer admin",
 	"GET /assets/*path":                       "public",
+	"GET /favicon.ico":                        "public",
 	"GET /record":                             "speaker",
 	"GET /healthz":                            "public",
 	"GET /metrics":                            "public",
@@ -272,7 +273,10 @@ func TestPageSignIn(t *testing.T) {
 
 func TestOneTimeAdminLink(t *testing.T) {
 	e := newEnv(t, server.Options{})
-	path := e.srv.OneTimeSignIn(e.users["admin"].ID, time60s)
+	path, err := e.srv.OneTimeSignIn(t.Context(), e.users["admin"].ID, time60s)
+	if err != nil {
+		t.Fatal(err)
+	}
 	token := strings.TrimPrefix(path, "/signin/once?token=")
 	c := e.client()
 	if r := c.do("GET", path, nil); r.status != 200 || !strings.Contains(string(r.body), token) {

@@ -56,7 +56,7 @@ func (s *Server) postClip(c *gin.Context) {
 
 	mediaType, params, err := mime.ParseMediaType(c.GetHeader("Content-Type"))
 	if err != nil || mediaType != "multipart/form-data" || params["boundary"] == "" {
-		fail(c, errf(http.StatusBadRequest, "not_multipart", "send the clip as multipart/form-data", "請以 multipart/form-data 上傳錄音"))
+		fail(c, errf(http.StatusBadRequest, "not_multipart", "send the clip as multipart/form-data", "錄音必須以表單方式上傳，請重新整理頁面再試"))
 		return
 	}
 	// A larger buffer under the multipart reader's own 4 KiB one: a

@@ -36,8 +36,14 @@ type env struct {
 
 func newEnv(t testing.TB, opts server.Options) *env {
 	t.Helper()
+	return newEnvWith(t, opts, corpus.Options{})
+}
+
+// newEnvWith is newEnv over a corpus opened with copts.
+func newEnvWith(t testing.TB, opts server.Options, copts corpus.Options) *env {
+	t.Helper()
 	ctx := context.Background()
-	db, err := corpus.Open(ctx, t.TempDir(), corpus.Options{})
+	db, err := corpus.Open(ctx, t.TempDir(), copts)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -80,7 +80,7 @@ func (s *Server) putProfile(c *gin.Context) {
 	}
 	switch {
 	case !oneOf(req.DialectRegion, dialectRegions):
-		fail(c, errf(http.StatusBadRequest, "bad_region", "dialect_region must be one of: "+strings.Join(dialectRegions, ", "), "請從清單選擇腔調地區"))
+		fail(c, errf(http.StatusBadRequest, "bad_region", "dialect_region must be one of: "+strings.Join(dialectRegions, ", "), "請從清單選擇腔調地區："+strings.Join(dialectRegions, "、")))
 		return
 	case !oneOf(req.AgeBand, ageBands):
 		fail(c, errf(http.StatusBadRequest, "bad_age_band", "age_band must be one of: "+strings.Join(ageBands, ", "), "請從清單選擇年齡層"))

@@ -16,15 +16,19 @@ import (
 const jsonBodyLimit = 1 << 20
 
 func (s *Server) requestID(c *gin.Context) {
-	var b [8]byte
-	_, _ = rand.Read(b[:])
-	id := hex.EncodeToString(b[:])
+	id := newRequestID()
 	c.Set("request_id", id)
 	c.Header("X-Request-Id", id)
 	c.Next()
 }
 
 func requestID(c *gin.Context) string { return c.GetString("request_id") }
+
+func newRequestID() string {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
 
 // recoverJSON turns a panic into a generic 500 with the request id; the
 // stack goes to the log, never to the client (S-22).
@@ -36,11 +40,44 @@ func (s *Server) recoverJSON(c *gin.Context) {
 			}
 			s.log.Error("panic", "request_id", requestID(c), "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
 			if !c.Writer.Written() {
-				c.AbortWithStatusJSON(http.StatusInternalServerError, gin.H{"error": errInternal, "request_id": requestID(c)})
+				c.Abort()
+				s.writeError(c.Writer, c.Request, errInternal, requestID(c), nil, "")
 			}
 		}
 	}()
 	c.Next()
+}
+
+// maxRequestURI bounds the request target (H-18): none of ours comes near.
+const maxRequestURI = 8 << 10
+
+// checkTarget refuses what an origin server should not serve (H-18): a
+// request without a Host (HTTP/1.0 lets one through net/http), an
+// absolute-form target ("GET http://other/ HTTP/1.1", meant for a proxy;
+// net/http would serve it as if it were ours), and a target over 8 KiB
+// (414). "OPTIONS *" never gets here: net/http answers it.
+func (s *Server) checkTarget(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var ae *apiError
+		switch {
+		case r.Host == "":
+			ae = errNoHost
+		case !strings.HasPrefix(r.RequestURI, "/"):
+			ae = errAbsoluteTarget
+		case len(r.RequestURI) > maxRequestURI:
+			ae = errURITooLong
+		default:
+			next.ServeHTTP(w, r)
+			return
+		}
+		id := newRequestID()
+		setSecurityHeaders(w.Header(), true)
+		w.Header().Set("X-Request-Id", id)
+		w.Header().Set("Connection", "close")
+		s.log.Warn("request refused", "request_id", id, "method", r.Method, "proto", r.Proto,
+			"status", ae.Status, "error", ae.Code, "ip", s.clientAddr(r))
+		s.writeError(w, r, ae, id, nil, "")
+	})
 }
 
 // setSecurityHeaders writes the headers every response carries
@@ -62,7 +99,7 @@ func setSecurityHeaders(h http.Header, api bool) {
 
 func (s *Server) securityHeaders(c *gin.Context) {
 	setSecurityHeaders(c.Writer.Header(), strings.HasPrefix(c.Request.URL.Path, "/api/"))
-	if c.Request.TLS != nil {
+	if clientFrom(c).HTTPS {
 		c.Header("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
 	}
 	c.Next()
@@ -89,6 +126,10 @@ func (s *Server) logRequests(c *gin.Context) {
 		"path", c.Request.URL.Path, "status", c.Writer.Status(), "bytes", c.Writer.Size(),
 		"ms", float64(s.opts.Now().Sub(start).Microseconds()) / 1000, "ip", clientIP(c),
 	}
+	if ci := clientFrom(c); ci.Proxied {
+		// Through a trusted proxy: its address, and the scheme it reports.
+		attrs = append(attrs, "via", ci.Peer.String(), "https", ci.HTTPS)
+	}
 	if u := currentUser(c); u != nil {
 		attrs = append(attrs, "user_id", u.ID)
 	}
@@ -97,9 +138,6 @@ func (s *Server) logRequests(c *gin.Context) {
 	}
 	s.log.Info("request", attrs...)
 }
-
-// clientIP is the socket's address: no proxy is trusted (S-15).
-func clientIP(c *gin.Context) string { return c.RemoteIP() }
 
 // jsonLimit bounds a JSON body at 1 MiB.
 var jsonLimit = limitBody(jsonBodyLimit, "1 MiB", 30*time.Second)

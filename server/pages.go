@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"html/template"
+	"io/fs"
 	"net/http"
 	"strings"
 
@@ -47,6 +48,12 @@ type pageData struct {
 	UserCounts map[int64]int
 	// Ledger is the speaker's balance (ledger.go).
 	Ledger *ledgerSummary
+	// The error page (error.html, errors.go): the heading's English half,
+	// the status, the request id, and whether to offer the sign-in page.
+	TitleEN    string
+	Status     int
+	RequestID  string
+	SignInLink bool
 }
 
 func (s *Server) render(c *gin.Context, status int, name string, d pageData) {
@@ -54,10 +61,16 @@ func (s *Server) render(c *gin.Context, status int, name string, d pageData) {
 	if sess := currentSession(c); sess != nil {
 		d.CSRF = sess.CSRFToken
 	}
-	c.Header("Content-Type", "text/html; charset=utf-8")
-	c.Header("Cache-Control", "no-store")
-	c.Status(status)
-	if err := s.pages.ExecuteTemplate(c.Writer, name, d); err != nil {
+	s.renderPage(c.Writer, status, name, d)
+}
+
+// renderPage writes the page name with status; render fills in who is
+// signed in, writeError does so itself.
+func (s *Server) renderPage(w http.ResponseWriter, status int, name string, d pageData) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	if err := s.pages.ExecuteTemplate(w, name, d); err != nil {
 		s.log.Error("render", "page", name, "err", err.Error())
 	}
 }
@@ -185,6 +198,18 @@ func (s *Server) healthz(c *gin.Context) {
 		return
 	}
 	c.JSON(http.StatusOK, gin.H{"status": "ok"})
+}
+
+// favicon serves the site icon at the address browsers ask for on their own
+// (an ICO made for this project; pages also link the SVG under /assets/).
+func (s *Server) favicon(c *gin.Context) {
+	b, err := fs.ReadFile(assets.Static, "favicon.ico")
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.Header("Cache-Control", "public, max-age=86400")
+	c.Data(http.StatusOK, "image/x-icon", b)
 }
 
 func (s *Server) assets(c *gin.Context) {

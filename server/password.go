@@ -26,6 +26,13 @@ const (
 
 var hashSlots = make(chan struct{}, runtime.GOMAXPROCS(0))
 
+// takeHashSlot waits for one of the GOMAXPROCS hash slots; the caller
+// calls release once its hashing is done.
+func takeHashSlot() (release func()) {
+	hashSlots <- struct{}{}
+	return func() { <-hashSlots }
+}
+
 // HashPassword returns the PHC string of pw.
 func HashPassword(pw string) (string, error) {
 	salt := make([]byte, 16)
@@ -42,6 +49,13 @@ func HashPassword(pw string) (string, error) {
 
 // CheckPassword reports whether pw matches the PHC string, in constant time.
 func CheckPassword(phc, pw string) bool {
+	defer takeHashSlot()()
+	return checkPasswordHeld(phc, pw)
+}
+
+// checkPasswordHeld is CheckPassword for a caller that holds a hash slot
+// (signIn checks its limits under the same slot).
+func checkPasswordHeld(phc, pw string) bool {
 	parts := strings.Split(phc, "$")
 	if len(parts) != 6 || parts[1] != "argon2id" {
 		return false
@@ -57,9 +71,7 @@ func CheckPassword(phc, pw string) bool {
 	if err1 != nil || err2 != nil || len(want) == 0 || len(want) > 64 {
 		return false
 	}
-	hashSlots <- struct{}{}
 	got := argon2.IDKey([]byte(pw), salt, t, m, p, uint32(len(want))) //nolint:gosec // G115: 1 ≤ len(want) ≤ 64, checked above
-	<-hashSlots
 	return subtle.ConstantTimeCompare(got, want) == 1
 }
 

@@ -104,14 +104,19 @@ func TestReleaseDownload(t *testing.T) {
 			if ct := d.header.Get("Content-Type"); ct != "application/x-tar" {
 				t.Errorf("Content-Type = %q", ct)
 			}
+			// The file is named after the one folder it unpacks into
+			// (spec/api.md): dialect-<project>-r<release>-<format>/.
 			_, params, err := mime.ParseMediaType(d.header.Get("Content-Disposition"))
-			if want := fmt.Sprintf("dialect-release-%d-r1-%s.tar", rid, format); err != nil || params["filename"] != want ||
+			if want := fmt.Sprintf("dialect-%s-r1-%s.tar", e.project.Slug, format); err != nil || params["filename"] != want ||
 				!strings.HasPrefix(d.header.Get("Content-Disposition"), "attachment;") {
 				t.Errorf("Content-Disposition = %q, want attachment %s", d.header.Get("Content-Disposition"), want)
 			}
 			a, err := releasetest.Verify(bytes.NewReader(d.body), format)
 			if err != nil {
 				t.Fatal(err)
+			}
+			if want := strings.TrimSuffix(params["filename"], ".tar") + "/"; a.Top != want {
+				t.Errorf("archive unpacks into %q, want %q", a.Top, want)
 			}
 			if len(a.Audio) != len(clips) {
 				t.Fatalf("%d audio files, want %d", len(a.Audio), len(clips))

@@ -2,6 +2,8 @@ package server
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"math"
@@ -16,6 +18,7 @@ import (
 	"github.com/dialect-corpus/dialect/corpus"
 	"github.com/dialect-corpus/dialect/recorder"
 	"github.com/dialect-corpus/dialect/transcript"
+	"github.com/dialect-corpus/dialect/units"
 	"github.com/dialect-corpus/dialect/validate"
 )
 
@@ -56,10 +59,18 @@ type reviewView struct {
 	AppealNote   string                 `json:"appeal_note,omitempty"`
 
 	// For the page.
-	Segments     []textSegment `json:"-"`
-	MeasureRows  []measureRow  `json:"-"`
-	PeaksCSV     string        `json:"-"`
-	ClaimMinutes int           `json:"-"`
+	Segments []textSegment `json:"-"`
+	// Topic: the prompt is a monologue or dialogue topic (its text has
+	// lost recorder.TopicPrefix).
+	Topic bool `json:"-"`
+	// ModeText, FormatText and Figures are the clip's mode, format and
+	// measurements for a person, in both languages and in the units of
+	// their rules (issue 10).
+	ModeText     units.Text             `json:"-"`
+	FormatText   units.Text             `json:"-"`
+	Figures      []validate.FigureGroup `json:"-"`
+	PeaksCSV     string                 `json:"-"`
+	ClaimMinutes int                    `json:"-"`
 }
 
 // textSegment is a run of the transcript, marked when a lint finding
@@ -69,7 +80,28 @@ type textSegment struct {
 	Rule, Severity, Message, MessageZ string
 }
 
-type measureRow struct{ Name, Value string }
+// modeTexts name the recording modes as the recorder page does.
+var modeTexts = map[string]units.Text{
+	"prompted":  {EN: "read aloud", ZH: "朗讀"},
+	"monologue": {EN: "talk freely", ZH: "自由講"},
+	"dialogue":  {EN: "dialogue", ZH: "對話"},
+}
+
+// formatText writes a clip's format as the command line's check --verbose
+// does: "16 位元 PCM 16000 Hz 1 個聲道 5.00 秒". encoding is the receipt's
+// (validate.Format.Name); a receipt without one is taken for PCM.
+func formatText(encoding string, bits, rate, channels int, durationS float64) units.Text {
+	if encoding == "" {
+		encoding = "pcm" + strconv.Itoa(bits)
+	}
+	parts := []units.Text{validate.EncodingText(encoding), units.Hz(float64(rate)),
+		units.Count(int64(channels), units.Channel), units.Seconds(durationS)}
+	var en, zh []string
+	for _, p := range parts {
+		en, zh = append(en, p.EN), append(zh, p.ZH)
+	}
+	return units.Text{EN: strings.Join(en, " "), ZH: strings.Join(zh, " ")}
+}
 
 func (s *Server) buildReviewView(ctx context.Context, it *corpus.ReviewItem) *reviewView {
 	cl := it.Clip
@@ -84,22 +116,34 @@ func (s *Server) buildReviewView(ctx context.Context, it *corpus.ReviewItem) *re
 		v.ClaimMinutes = int(math.Ceil(time.Until(u).Minutes()))
 	}
 	if it.Prompt != nil {
-		v.Prompt, v.Romanized = it.Prompt.Text, it.Prompt.Romanized
+		// A topic is stored with its prefix; people read the text.
+		v.Prompt, v.Romanized, v.Topic = recorder.PromptText(it.Prompt.Text), it.Prompt.Romanized, recorder.IsTopic(it.Prompt.Text)
 	}
+	v.ModeText = modeTexts[cl.Mode]
+	if v.ModeText == (units.Text{}) {
+		v.ModeText = units.Text{EN: cl.Mode, ZH: cl.Mode}
+	}
+	encoding := ""
 	var r recorder.Receipt
 	if err := jsonUnmarshal(cl.Receipt, &r); err == nil {
 		v.Measurements = r.Measurements
 		if r.Findings != nil {
 			v.Findings = r.Findings
 		}
+		if r.Format.Bits == cl.Bits && r.Format.Encoding != "" {
+			encoding = r.Format.Name()
+		}
 	}
+	v.FormatText = formatText(encoding, cl.Bits, cl.SampleRate, cl.Channels, cl.DurationS)
 	if cl.Transcript != "" {
 		if fs, _, err := s.rec.Lint(context.WithoutCancel(ctx), cl.ProjectID, cl.Transcript); err == nil && fs != nil {
 			v.Lint = fs
 		}
 	}
 	v.Segments = segments(cl.Transcript, v.Lint)
-	v.MeasureRows = measureRows(v.Measurements)
+	if v.Measurements != nil {
+		v.Figures = v.Measurements.FigureGroups()
+	}
 	if f, err := s.db.OpenClipFile(cl.ID); err == nil {
 		// A file that cannot be read is shown without tags or waveform (the
 		// reviewer still hears what plays and can reject it) and logged: a
@@ -160,39 +204,60 @@ func segments(text string, fs []transcript.Finding) []textSegment {
 	return out
 }
 
-// measureRows lists every measurement of the receipt, by its JSON name.
-func measureRows(m *validate.Measurements) []measureRow {
-	if m == nil {
-		return nil
+// Two tabs, one reviewer (issue 21): a claim names the tab or session it
+// was handed to (corpus.NextReviewFor), so each of a reviewer's tabs gets a
+// clip of its own and none is reviewed twice. A tab is named by ?tab=ID
+// (1–64 letters, digits, '-' or '_'); a request without one is held by its
+// session. The review page makes a tab id when it is opened without one,
+// and keeps it in its address (a reload keeps the clip) and in the link to
+// the next clip.
+
+// validTab reports whether s can name a tab.
+func validTab(s string) bool {
+	if len(s) < 1 || len(s) > 64 {
+		return false
 	}
-	b, err := json.Marshal(m)
-	if err != nil {
-		return nil
-	}
-	var kv map[string]any
-	if json.Unmarshal(b, &kv) != nil {
-		return nil
-	}
-	var rows []measureRow
-	for k, v := range kv {
-		switch x := v.(type) {
-		case float64:
-			rows = append(rows, measureRow{k, strconv.FormatFloat(x, 'f', -1, 64)})
-		case string:
-			rows = append(rows, measureRow{k, x})
-		case nil:
-		default:
-			continue // per-channel figures: in the JSON
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if (c < 'a' || c > 'z') && (c < 'A' || c > 'Z') && (c < '0' || c > '9') && c != '-' && c != '_' {
+			return false
 		}
 	}
-	sort.Slice(rows, func(i, j int) bool { return rows[i].Name < rows[j].Name })
-	return rows
+	return true
 }
 
-// getReviewNext is GET /api/v1/review/next: the next clip, claimed for the
-// reviewer; 204 when there is none.
+// newTab makes a tab id for a review page opened without one.
+func newTab() string {
+	var b [8]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails (Go ≥ 1.24)
+	return hex.EncodeToString(b[:])
+}
+
+// tabHolder is the claim holder of a tab.
+func tabHolder(tab string) string { return "tab:" + tab }
+
+// sessionHolder is the claim holder of a request that names no tab: its
+// session (a prefix of the token's hash: enough to tell a reviewer's
+// sessions apart, and no way back to the token).
+func sessionHolder(c *gin.Context) string {
+	if sess := currentSession(c); sess != nil && len(sess.TokenHash) >= 8 {
+		return "session:" + hex.EncodeToString(sess.TokenHash[:8])
+	}
+	return ""
+}
+
+// getReviewNext is GET /api/v1/review/next[?tab=ID]: the next clip,
+// claimed for the reviewer's tab (or session); 204 when there is none.
 func (s *Server) getReviewNext(c *gin.Context) {
-	it, err := s.db.NextReview(c.Request.Context(), currentUser(c).ID)
+	holder := sessionHolder(c)
+	if tab, ok := c.GetQuery("tab"); ok {
+		if !validTab(tab) {
+			fail(c, errf(http.StatusBadRequest, "bad_tab", "tab must be 1-64 letters, digits, '-' or '_'", "分頁代號格式不對，請重新整理頁面"))
+			return
+		}
+		holder = tabHolder(tab)
+	}
+	it, err := s.db.NextReviewFor(c.Request.Context(), currentUser(c).ID, holder)
 	if err != nil {
 		fail(c, err)
 		return
@@ -280,19 +345,26 @@ type reviewPage struct {
 	pageData
 	Item    *reviewView
 	Reasons []corpus.ReviewReason
+	Tab     string // this tab's id: the page keeps it in its address
 }
 
-// pageReview is GET /review: the next clip, rendered on the server
+// pageReview is GET /review[?tab=ID]: the tab's clip, rendered on the server
 // (html/template escapes every transcript and metadata string, S-17); the
 // module /assets/review/review.js adds the waveform, playback, keyboard
-// shortcuts and sends the decision, then loads the page again.
+// shortcuts and sends the decision, then loads /review?tab=ID again. A page
+// opened without a (valid) tab id is a new tab: it gets a new id, so a
+// second tab of the same reviewer is handed another clip.
 func (s *Server) pageReview(c *gin.Context) {
-	it, err := s.db.NextReview(c.Request.Context(), currentUser(c).ID)
+	tab := c.Query("tab")
+	if !validTab(tab) {
+		tab = newTab()
+	}
+	it, err := s.db.NextReviewFor(c.Request.Context(), currentUser(c).ID, tabHolder(tab))
 	if err != nil {
 		fail(c, err)
 		return
 	}
-	d := reviewPage{pageData: pageData{Title: "審核"}, Reasons: corpus.ReviewReasons}
+	d := reviewPage{pageData: pageData{Title: "審核"}, Reasons: corpus.ReviewReasons, Tab: tab}
 	if it != nil {
 		d.Item = s.buildReviewView(c.Request.Context(), it)
 	}

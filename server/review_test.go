@@ -459,8 +459,13 @@ func TestReviewPageHostile(t *testing.T) {
 	if strings.Contains(body, "<script>") || strings.Count(body, "<script") != 1 {
 		t.Errorf("the page has inline script")
 	}
-	// The JSON view carries the same strings as data.
-	n := rv.do("GET", "/api/v1/review/next", nil)
+	// The JSON view carries the same strings as data (asked for by the
+	// page's tab, which holds the clip).
+	tab := regexp.MustCompile(`data-tab="([^"]+)"`).FindStringSubmatch(body)
+	if tab == nil {
+		t.Fatal("the review page names no tab")
+	}
+	n := rv.do("GET", "/api/v1/review/next?tab="+tab[1], nil)
 	if n.json()["transcript"] != hostile {
 		t.Errorf("transcript in JSON: %v", n.json()["transcript"])
 	}

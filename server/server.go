@@ -6,11 +6,14 @@ package server
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
+	"fmt"
 	"html/template"
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -26,8 +29,15 @@ type Options struct {
 	// cookie even on plain HTTP (behind a TLS-terminating proxy). Requests
 	// that arrive over TLS always get them.
 	SecureCookies bool
-	// LoginPerIPPerMinute limits sign-in attempts per client IP (burst
-	// twice that); 0 means 10.
+	// TrustedProxies are the reverse proxies (CIDRs or addresses, see
+	// ParseTrustedProxies) whose X-Forwarded-For / Forwarded and
+	// X-Forwarded-Proto headers say who the client is and whether it
+	// came over HTTPS (proxy.go). Empty: nobody's are believed.
+	TrustedProxies []string
+	// LoginPerIPPerMinute limits FAILED sign-ins per client address (an
+	// IPv6 /64) per minute, with a burst of twice that; 0 means 10.
+	// Successful sign-ins cost nothing, so a classroom behind one address
+	// gets in; each account also backs off after 5 failures (auth.go).
 	LoginPerIPPerMinute int
 	// UploadsPerSpeaker limits concurrent uploads per speaker; 0 means 4.
 	UploadsPerSpeaker int
@@ -49,8 +59,8 @@ type Server struct {
 	pages   *template.Template
 	auth    *authState
 	metrics *metrics
-	// once holds the one-time admin sign-in token (hash), if any.
-	once *onceToken
+	// proxies are Options.TrustedProxies, parsed.
+	proxies []netip.Prefix
 	// tusLocks holds one lock per resumable upload (tus.go).
 	tusLocks uploadLocks
 }
@@ -72,16 +82,24 @@ func New(opts Options, db *corpus.DB, rec *recorder.Service) (*Server, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
+	proxies, err := ParseTrustedProxies(opts.TrustedProxies)
+	if err != nil {
+		return nil, err
+	}
 	pages, err := parsePages()
 	if err != nil {
 		return nil, err
 	}
 	s := &Server{opts: opts, db: db, rec: rec, log: opts.Logger, pages: pages,
-		auth: newAuthState(opts), metrics: newMetrics(prometheus.NewRegistry())}
+		auth: newAuthState(opts), metrics: newMetrics(prometheus.NewRegistry()), proxies: proxies}
+	if len(proxies) > 0 {
+		s.log.Info("trusting reverse proxies", "trusted_proxies", fmt.Sprint(proxies))
+	}
 	gin.SetMode(gin.ReleaseMode)
 	e := gin.New()
-	// Exposed directly: the socket address is the client. Behind a proxy,
-	// list exactly its address here (reliability.md C4).
+	// gin's ClientIP is not used: who the client is, directly or behind
+	// a proxy of Options.TrustedProxies, is decided in one place
+	// (clientOf, proxy.go). gin itself trusts no forwarding header.
 	if err := e.SetTrustedProxies(nil); err != nil {
 		return nil, err
 	}
@@ -93,16 +111,15 @@ func New(opts Options, db *corpus.DB, rec *recorder.Service) (*Server, error) {
 }
 
 // Handler is the whole app: gin wrapped in cross-origin protection, which
-// refuses non-safe cross-site browser requests (CSRF) before any handler.
+// refuses non-safe cross-site browser requests (CSRF) before any handler,
+// wrapped in the request-target check (no Host, absolute-form: 400).
 func (s *Server) Handler() http.Handler {
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		setSecurityHeaders(w.Header(), true)
-		w.Header().Set("Content-Type", "application/json; charset=utf-8")
-		w.WriteHeader(http.StatusForbidden)
-		_, _ = w.Write([]byte(`{"error":{"code":"cross_origin","message":"cross-origin request refused","message_zh":"拒絕跨來源請求"}}`))
+		s.writeError(w, r, errCrossOrigin, newRequestID(), nil, "")
 	}))
-	return cop.Handler(s.engine)
+	return s.checkTarget(cop.Handler(s.engine))
 }
 
 // HTTPServer returns an http.Server with the timeouts of reliability.md C3.
@@ -116,17 +133,30 @@ func (s *Server) HTTPServer() *http.Server {
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 	}
 	// On shutdown, running tus PATCHes stop reading, commit what arrived
-	// and answer, so a long upload resumes from there (reliability.md C3).
-	srv.RegisterOnShutdown(s.tusLocks.stopAll)
+	// and answer 503 with Retry-After, so a long upload resumes from there
+	// after the restart (reliability.md C3).
+	s.tusLocks.stopOnShutdown(srv)
 	return srv
 }
 
 // Serve serves on ln until ctx is cancelled, then shuts down gracefully,
 // giving requests in flight up to 30 s.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	return s.serve(ctx, ln, nil)
+}
+
+// serve is Serve, over TLS when tlsConfig is not nil (ServeTLS).
+func (s *Server) serve(ctx context.Context, ln net.Listener, tlsConfig *tls.Config) error {
 	srv := s.HTTPServer()
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+	if tlsConfig != nil {
+		// ServeTLS adds "h2" to a clone of TLSConfig; the certificate
+		// comes from its GetCertificate, hence no file names here.
+		srv.TLSConfig = tlsConfig
+		go func() { errc <- srv.ServeTLS(ln, "", "") }()
+	} else {
+		go func() { errc <- srv.Serve(ln) }()
+	}
 	select {
 	case err := <-errc:
 		return err
@@ -170,9 +200,10 @@ const (
 // does not know.
 func (s *Server) routes() {
 	e := s.engine
-	e.Use(s.requestID, s.recoverJSON, s.securityHeaders, s.logRequests, s.metrics.middleware, s.errorJSON)
-	e.NoRoute(func(c *gin.Context) { fail(c, errNotFound) })
-	e.NoMethod(func(c *gin.Context) {
+	e.Use(s.identify, s.requestID, s.recoverJSON, s.securityHeaders, s.logRequests, s.metrics.middleware, s.errorResponse)
+	// authn first: the error page's header shows who is signed in.
+	e.NoRoute(s.authn, func(c *gin.Context) { fail(c, errNotFound) })
+	e.NoMethod(s.authn, func(c *gin.Context) {
 		fail(c, errf(http.StatusMethodNotAllowed, "method_not_allowed", "method not allowed", "不支援此方法"))
 	})
 
@@ -185,6 +216,7 @@ func (s *Server) routes() {
 	e.POST("/signin/once", s.authn, s.allow(public), s.formOnce)
 	e.POST("/account/password", s.authn, s.allow(people), s.formPassword)
 	e.GET("/assets/*path", s.allow(public), s.assets)
+	e.GET("/favicon.ico", s.allow(public), s.favicon)
 	e.GET("/record", s.authn, s.allow(speaker), s.pageRecord)
 	e.GET("/review", s.authn, s.allow(reviewer), s.pageReview)
 	e.POST("/clips/:id/appeal", s.authn, s.allow(speaker), s.formAppeal)

@@ -103,7 +103,7 @@ func (s *Server) getProposedSegments(c *gin.Context) {
 	if q := c.Query("gap"); q != "" {
 		v, err := strconv.ParseFloat(q, 64)
 		if err != nil || v < 0.1 || v > 10 {
-			fail(c, errf(http.StatusBadRequest, "bad_gap", "gap must be a number of seconds from 0.1 to 10", "gap 必須是 0.1 到 10 之間的秒數"))
+			fail(c, errf(http.StatusBadRequest, "bad_gap", "gap must be a number of seconds from 0.1 to 10", "停頓長度必須是 0.1 到 10 秒之間的數字"))
 			return
 		}
 		gap = v
@@ -135,7 +135,7 @@ func (s *Server) getPeaks(c *gin.Context) {
 		return
 	}
 	bad := func() {
-		fail(c, errf(http.StatusBadRequest, "bad_range", "per, from and count must be whole numbers: per ≥ 1, from ≥ 0, 1 ≤ count ≤ 8192", "per、from、count 必須是整數：per ≥ 1、from ≥ 0、1 ≤ count ≤ 8192"))
+		fail(c, errf(http.StatusBadRequest, "bad_range", "per, from and count must be whole numbers: per ≥ 1, from ≥ 0, 1 ≤ count ≤ 8192", "波形的範圍參數必須是整數：每點長度至少 1、起點至少 0、點數 1 至 8192"))
 	}
 	count, err := strconv.Atoi(c.DefaultQuery("count", "2000"))
 	if err != nil || count < 1 || count > maxPeaks {

@@ -26,7 +26,9 @@ package server
 // not the declared one, is deleted and answered like a clip POST (400/415)
 // or 460. If finishing fails for a passing reason (503, 507), the upload
 // stays complete: a PATCH with Upload-Offset equal to Upload-Length and no
-// body finishes it again.
+// body finishes it again. A graceful shutdown (SIGTERM) stops a running
+// PATCH: what arrived is committed and the answer is 503 server_restarting
+// with Retry-After, which clients retry (HEAD, then PATCH from the offset).
 
 import (
 	"context"
@@ -68,22 +70,22 @@ const (
 
 // The statuses of bad tus headers (reliability.md H-06…H-14).
 var (
-	errTusVersion     = errf(http.StatusPreconditionFailed, "tus_version", "Tus-Resumable must be 1.0.0", "Tus-Resumable 標頭必須是 1.0.0")
-	errTusOffset      = errf(http.StatusBadRequest, "bad_upload_offset", "Upload-Offset must be a non-negative integer", "Upload-Offset 必須是非負整數")
-	errTusLength      = errf(http.StatusBadRequest, "bad_upload_length", "Upload-Length must be a non-negative integer", "Upload-Length 必須是非負整數")
-	errTusTooLong     = errf(http.StatusRequestEntityTooLarge, "too_large", fmt.Sprintf("Upload-Length is above Tus-Max-Size (%d)", int64(tusMaxSize)), "Upload-Length 超過上限")
-	errTusDefer       = errf(http.StatusBadRequest, "defer_length_unsupported", "Upload-Defer-Length is not supported; send Upload-Length", "不支援 Upload-Defer-Length，請提供 Upload-Length")
-	errTusContentType = errf(http.StatusUnsupportedMediaType, "bad_content_type", "a chunk must be sent as "+tusContentType, "上傳區塊的 Content-Type 必須是 "+tusContentType)
+	errTusVersion     = errf(http.StatusPreconditionFailed, "tus_version", "Tus-Resumable must be 1.0.0", "上傳協定的版本不符，須為 1.0.0")
+	errTusOffset      = errf(http.StatusBadRequest, "bad_upload_offset", "Upload-Offset must be a non-negative integer", "上傳位置必須是非負整數")
+	errTusLength      = errf(http.StatusBadRequest, "bad_upload_length", "Upload-Length must be a non-negative integer", "上傳長度必須是非負整數")
+	errTusTooLong     = errf(http.StatusRequestEntityTooLarge, "too_large", fmt.Sprintf("Upload-Length is above Tus-Max-Size (%d)", int64(tusMaxSize)), "上傳長度超過上限")
+	errTusDefer       = errf(http.StatusBadRequest, "defer_length_unsupported", "Upload-Defer-Length is not supported; send Upload-Length", "不支援延後告知上傳長度，請在開始時提供上傳長度")
+	errTusContentType = errf(http.StatusUnsupportedMediaType, "bad_content_type", "a chunk must be sent as "+tusContentType, "上傳區塊的內容類型不正確")
 	errTusEncoding    = errf(http.StatusUnsupportedMediaType, "encoded_body", "compressed uploads are not accepted", "不接受壓縮過的上傳內容")
-	errTusOverride    = errf(http.StatusBadRequest, "method_override", "X-HTTP-Method-Override is not supported", "不支援 X-HTTP-Method-Override")
-	errTusChecksum    = errf(http.StatusBadRequest, "bad_checksum", "Upload-Checksum must be \"sha1 <base64>\" or \"sha256 <base64>\"", "Upload-Checksum 格式錯誤，須為 sha1 或 sha256 加上 base64 摘要")
-	errTusPastLength  = errf(http.StatusRequestEntityTooLarge, "too_large", "the chunk runs past Upload-Length", "上傳區塊超過 Upload-Length")
+	errTusOverride    = errf(http.StatusBadRequest, "method_override", "X-HTTP-Method-Override is not supported", "不支援以標頭改寫請求方法")
+	errTusChecksum    = errf(http.StatusBadRequest, "bad_checksum", "Upload-Checksum must be \"sha1 <base64>\" or \"sha256 <base64>\"", "上傳校驗碼的格式錯誤")
+	errTusPastLength  = errf(http.StatusRequestEntityTooLarge, "too_large", "the chunk runs past Upload-Length", "上傳區塊超過宣告的上傳長度")
 	errTusChunkSize   = errf(http.StatusRequestEntityTooLarge, "too_large", fmt.Sprintf("a chunk may be at most %d bytes", tusChunkMax), fmt.Sprintf("每個上傳區塊最多 %d 位元組", tusChunkMax))
-	errTusBody        = errf(http.StatusBadRequest, "incomplete_body", "the chunk ended early; what arrived was kept, see Upload-Offset", "上傳區塊提前中斷；已收到的部分已保存，請見 Upload-Offset")
+	errTusBody        = errf(http.StatusBadRequest, "incomplete_body", "the chunk ended early; what arrived was kept, see Upload-Offset", "上傳區塊提前中斷；已收到的部分已保存，請查詢目前的上傳位置後續傳")
 )
 
 func errTusMetadata(why string) *apiError {
-	return errf(http.StatusBadRequest, "bad_upload_metadata", "Upload-Metadata: "+why, "Upload-Metadata 格式錯誤："+why)
+	return errf(http.StatusBadRequest, "bad_upload_metadata", "Upload-Metadata: "+why, "上傳的附帶資料格式錯誤")
 }
 
 // tusInt parses an Upload-Offset or Upload-Length: decimal digits only (no
@@ -477,6 +479,13 @@ func (s *Server) tusAppend(c *gin.Context, h *heldUpload, up *corpus.ResumableUp
 		return nil, false
 	}
 	if c.Request.ContentLength != 0 {
+		if shuttingDown(c.Request) {
+			// Came in as the server began to stop: nothing is read, the
+			// client resumes after the restart.
+			c.Header("Retry-After", shutdownRetryAfter)
+			fail(c, errShuttingDown)
+			return nil, false
+		}
 		u := currentUser(c)
 		// A slot is taken only now, after any running request for this
 		// upload handed it back.
@@ -494,6 +503,13 @@ func (s *Server) tusAppend(c *gin.Context, h *heldUpload, up *corpus.ResumableUp
 	stopWatching()
 	setOffset(n)
 	switch {
+	case body.interrupted.Load() && (err == nil || errors.Is(err, errInterrupted)) && shuttingDown(c.Request):
+		// Stopped by a graceful shutdown: what arrived is committed; 503
+		// so the client retries rather than giving up (a 400 is final to
+		// tus clients).
+		c.Header("Retry-After", shutdownRetryAfter)
+		fail(c, errShuttingDown)
+		return nil, false
 	case body.interrupted.Load() && (err == nil || errors.Is(err, errInterrupted)):
 		fail(c, errInterrupted)
 		return nil, false

@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"io"
+	"net"
 	"net/http"
 	"sync"
 	"sync/atomic"
@@ -46,9 +47,53 @@ type heldUpload struct {
 	stop  <-chan struct{}
 }
 
-// stopAll asks every running request to stop: on shutdown, a PATCH keeps
-// what it received, commits its offset and returns, so the client resumes
-// from there instead of losing up to a chunk.
+// stopOnShutdown makes srv's graceful shutdown (SIGTERM, SIGINT) stop every
+// running request for an upload: a PATCH keeps what it received, commits
+// its offset and answers 503 with Retry-After (errShuttingDown), so the
+// client resumes from there after the restart instead of losing up to a
+// chunk, or taking a 4xx for final. A PATCH that gets an upload's lock
+// while srv shuts down stops at once the same way. The flag lives in the
+// contexts of srv's requests, so another http.Server over the same Server
+// (a test restarting on the same address) starts afresh.
+func (ls *uploadLocks) stopOnShutdown(srv *http.Server) {
+	closing := new(atomic.Bool)
+	base := srv.BaseContext
+	srv.BaseContext = func(l net.Listener) context.Context {
+		ctx := context.Background()
+		if base != nil {
+			ctx = base(l)
+		}
+		return context.WithValue(ctx, shutdownKey{}, closing)
+	}
+	srv.RegisterOnShutdown(func() {
+		closing.Store(true) // before the stops: a stopped PATCH sees it
+		ls.stopAll()
+	})
+}
+
+// shutdownKey keys the shutdown flag of the http.Server a request came to.
+type shutdownKey struct{}
+
+// shuttingDown reports whether the http.Server that received r is shutting
+// down (stopOnShutdown).
+func shuttingDown(r *http.Request) bool {
+	f, _ := r.Context().Value(shutdownKey{}).(*atomic.Bool)
+	return f != nil && f.Load()
+}
+
+// errShuttingDown answers a PATCH stopped by a graceful shutdown: the
+// server is going, not the upload, so a client retries after Retry-After
+// (tus-js-client and tuspy retry a 5xx; the recorder every transient
+// status) and HEAD then says where to resume.
+var errShuttingDown = errf(http.StatusServiceUnavailable, "server_restarting",
+	"the server is restarting; what arrived was kept, and the upload resumes from there by itself",
+	"伺服器正在重新啟動；已收到的部分已保存，稍後會自動從中斷處繼續上傳")
+
+// shutdownRetryAfter is errShuttingDown's Retry-After, in seconds: about
+// how long a restart takes.
+const shutdownRetryAfter = "5"
+
+// stopAll asks every running request to stop (stopOnShutdown).
 func (ls *uploadLocks) stopAll() {
 	ls.mu.Lock()
 	defer ls.mu.Unlock()

@@ -175,12 +175,22 @@ func (e *engine) checkItems(w width) {
 			e.add(RuleMark, it.start, items[j-1].end, it.col, "", false, en, zh)
 			i = j - 1
 		case cLatin:
-			if it.flag&fFull != 0 {
-				r, n := utf8.DecodeRuneInString(s[it.start:])
-				fix := string(r-0xFEE0) + s[int(it.start)+n:it.end]
-				en, zh := msgFullLatin(s[it.start:it.end], fix)
-				e.add(RuleFullLatin, it.start, it.end, it.col, fix, true, en, zh)
+			if it.flag&fFull == 0 {
+				continue
 			}
+			// One finding for a run of full-width letters: ＬＩＮＥ is one
+			// word to a reader, and one fix.
+			var fix strings.Builder
+			j := i
+			for ; j < len(items) && items[j].cls == cLatin && items[j].flag&fFull != 0 && (j == i || items[j].start == items[j-1].end); j++ {
+				r, n := utf8.DecodeRuneInString(s[items[j].start:])
+				fix.WriteRune(r - 0xFEE0)
+				fix.WriteString(s[int(items[j].start)+n : items[j].end]) // its combining marks
+			}
+			text, fixed := s[it.start:items[j-1].end], fix.String()
+			en, zh := e.message(msgKey{RuleFullLatin, text, fixed, 0}, func() (string, string) { return msgFullLatin(text, fixed) })
+			e.add(RuleFullLatin, it.start, items[j-1].end, it.col, fixed, true, en, zh)
+			i = j - 1
 		case cSpace:
 			if it.sub == sNBSP || it.sub == sOther {
 				en, zh := msgOddSpace(s[it.start:it.end])
@@ -240,7 +250,7 @@ func (e *engine) checkSpaces(w width) {
 		if k < len(eff) {
 			next = &items[eff[k]]
 		}
-		reason, fix := "", ""
+		reason, fix, end := "", "", last.end
 		switch {
 		case prev == nil:
 			reason = "leading"
@@ -248,6 +258,20 @@ func (e *engine) checkSpaces(w width) {
 			reason = "trailing"
 		case prev.cls == cHan && next.cls == cHan:
 			reason = "han"
+		case next.cls == cMark && w == widthHalf && spacedAfter(items, eff, k):
+			// `lâng ,tsin`: the space belongs after the mark, as in every
+			// text written in Latin script (Tâi-lô and POJ writers follow
+			// English spacing: `lâng, tsin`). Han text takes none (T003
+			// "after a full-width mark"), so only half-width marks that a
+			// romanized word follows get it. The fix spans the marks (`,,`
+			// folds to `, ` on the next pass, not `,`); whatever
+			// transparent characters lie between stay.
+			m := k
+			for m+1 < len(eff) && items[eff[m+1]].cls == cMark {
+				m++
+			}
+			reason, end = "move", items[eff[m]].end
+			fix = e.s[last.end:end] + " "
 		case next.cls == cMark:
 			reason = "mark"
 		case prev.cls == cMark && w == widthFull:
@@ -261,10 +285,23 @@ func (e *engine) checkSpaces(w width) {
 		}
 		if reason != "" {
 			en, zh := msgSpace(reason)
-			e.add(RuleSpace, first.start, last.end, first.col, fix, true, en, zh)
+			e.add(RuleSpace, first.start, end, first.col, fix, true, en, zh)
 		}
 		j = k
 	}
+}
+
+// spacedAfter reports whether the run of marks at eff[k] takes a space
+// after it: when a romanized word, a number or a tag follows it directly.
+func spacedAfter(items []item, eff []int32, k int) bool {
+	for k < len(eff) && items[eff[k]].cls == cMark {
+		k++
+	}
+	if k == len(eff) {
+		return false
+	}
+	c := items[eff[k]].cls
+	return c == cLatin || c == cLetter || c == cDigit || c == cTag
 }
 
 // checkHyphens reports T011: '-' joins Tâi-lô syllables and needs a Latin

@@ -18,6 +18,10 @@ const (
 	// TSV is tab-separated values without quoting (Common Voice, most
 	// toolkits); the text is in one column, by header name or number.
 	TSV Format = "tsv"
+	// CSV is comma-separated values with RFC 4180 quoting (a Hugging Face
+	// audiofolder's metadata.csv); the text is in one column, by header
+	// name or number, as for TSV.
+	CSV Format = "csv"
 	// SRT is SubRip subtitles: cue text only; timings are checked (T100).
 	SRT Format = "srt"
 	// WebVTT is WebVTT subtitles: cue text only; timings are checked (T100).
@@ -30,7 +34,7 @@ const (
 )
 
 // Formats lists every format.
-func Formats() []Format { return []Format{Plain, Kaldi, TSV, SRT, WebVTT, TextGrid, JSONL} }
+func Formats() []Format { return []Format{Plain, Kaldi, TSV, CSV, SRT, WebVTT, TextGrid, JSONL} }
 
 // ParseFormat returns the format called s.
 func ParseFormat(s string) (Format, error) {
@@ -49,10 +53,10 @@ func ParseFormat(s string) (Format, error) {
 			return f, nil
 		}
 	}
-	return "", fmt.Errorf("unknown input format %q: want one of plain, kaldi, tsv, srt, vtt, textgrid, jsonl", s)
+	return "", fmt.Errorf("unknown input format %q: want one of plain, kaldi, tsv, csv, srt, vtt, textgrid, jsonl", s)
 }
 
-// FormatOf guesses the format of a file from its name: .txt, .tsv, .srt,
+// FormatOf guesses the format of a file from its name: .txt, .tsv, .csv, .srt,
 // .vtt, .TextGrid, .jsonl/.ndjson/.json (NeMo manifests are JSON Lines in
 // .json files), and a file named `text` (Kaldi). ok is false for any other
 // name, which a directory walk skips.
@@ -66,6 +70,8 @@ func FormatOf(path string) (f Format, ok bool) {
 		return Plain, true
 	case ".tsv":
 		return TSV, true
+	case ".csv":
+		return CSV, true
 	case ".srt":
 		return SRT, true
 	case ".vtt":
@@ -82,7 +88,7 @@ func FormatOf(path string) (f Format, ok bool) {
 type ReadOptions struct {
 	// Format of the file; empty means Plain.
 	Format Format
-	// Column holds the TSV text column: a header name, or a 1-based
+	// Column holds the TSV or CSV text column: a header name, or a 1-based
 	// number (then the file has no header). Empty looks for a header
 	// column named text, sentence, transcript or transcription.
 	Column string

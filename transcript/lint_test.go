@@ -129,6 +129,16 @@ func TestRules(t *testing.T) {
 		{"T003 leading trailing", " 我足歡喜。 ", []string{`T003 1:1 " " -> ""`, `T003 1:7 " " -> ""`}, "我足歡喜。"},
 		{"T003 between Han", "我 足歡喜", []string{`T003 1:2 " " -> ""`}, "我足歡喜"},
 		{"T003 before mark", "hó .", []string{`T003 1:3 " " -> ""`}, "hó."},
+		// A half-width mark a romanized word follows takes the space after
+		// it; Han text none.
+		{"T003 space moves after comma", "lâng ,tsin", []string{`T003 1:5 " ," -> ", "`}, "lâng, tsin"},
+		{"T003 space moves after stop", "Hó .Lí", []string{`T003 1:3 " ." -> ". "`}, "Hó. Lí"},
+		{"T003 space before and after comma", "lâng , tsin", []string{`T003 1:5 " " -> ""`}, "lâng, tsin"},
+		{"T003 spaces move", "Guá  ,kóng", []string{`T003 1:4 "  ," -> ", "`}, "Guá, kóng"},
+		{"T003 space moves after semicolon", "lâng ;tsin", []string{`T003 1:5 " ;" -> "; "`, `T001 1:6 ";" -> ","`}, "lâng, tsin"},
+		{"T003 space moves after repeated commas", "hó ,,tsin", []string{`T003 1:3 " ,," -> ",, "`, `T004 1:4 ",," -> ","`}, "hó, tsin"},
+		{"T003 space moves past a quote", "hó ,“tsin”", []string{`T003 1:3 " ," -> ", "`, `T001 1:5 "“" -> ""`, `T001 1:10 "”" -> ""`}, "hó, tsin"},
+		{"T003 space before Han comma", "我 ，你", []string{`T003 1:2 " " -> ""`}, "我，你"},
 		{"T003 after full-width mark", "好， 你", []string{`T003 1:3 " " -> ""`}, "好，你"},
 		{"T003 two spaces", "欲去  tshī-tiûnn", []string{`T003 1:3 "  " -> " "`}, "欲去 tshī-tiûnn"},
 		{"T003 tab", "guá\tbeh", []string{`T003 1:4 "\u0009" -> " "`}, "guá beh"},
@@ -168,7 +178,9 @@ func TestRules(t *testing.T) {
 		{"T008 decomposed word", "khu\u00e0nn--tio\u030dh", nil, "khu\u00e0nn--tio\u030dh"},
 		{"T008 compatibility ideograph", "\uf900", []string{"T008 1:1 \"\uf900\" -> \"\u8c48\""}, "\u8c48"},
 		// T009
-		{"T009 full-width Latin", "我用ＬＩＮＥ", []string{`T009 1:3 "Ｌ" -> "L"`, `T009 1:4 "Ｉ" -> "I"`, `T009 1:5 "Ｎ" -> "N"`, `T009 1:6 "Ｅ" -> "E"`}, "我用LINE"},
+		{"T009 full-width Latin", "我用ＬＩＮＥ", []string{`T009 1:3 "ＬＩＮＥ" -> "LINE"`}, "我用LINE"}, // one run, one finding
+		{"T009 two runs", "Ａb Ｃｄ", []string{`T009 1:1 "Ａ" -> "A"`, `T009 1:4 "Ｃｄ" -> "Cd"`}, "Ab Cd"},
+		{"T009 run with a tone mark", "ＴＡ\u0302Ｉ", []string{`T009 1:1 "ＴＡ\u0302Ｉ" -> "TA\u0302I"`}, "TÂI"},
 		// T010
 		{"T010 half in Han", "好,你.", []string{`T010 1:2 "," -> "，"`, `T010 1:4 "." -> "。"`}, "好，你。"},
 		{"T010 full in Latin", "Hó，lí？", []string{`T010 1:3 "，" -> ","`, `T010 1:6 "？" -> "?"`}, "Hó,lí?"},
@@ -206,6 +218,7 @@ func TestWidthConfig(t *testing.T) {
 	runRuleCases(t, Config{Width: "half"}, []ruleCase{
 		{"half in Han", "好，你。", []string{`T010 1:2 "，" -> ","`, `T010 1:4 "。" -> "."`}, "好,你."},
 		{"space after half mark", "好, 你.", nil, "好, 你."},
+		{"no space moves before Han", "好 ,你", []string{`T003 1:2 " " -> ""`}, "好,你"},
 	})
 }
 

@@ -28,6 +28,16 @@ func newParser(opts ReadOptions) (parser, error) {
 			p.col, p.name = n-1, ""
 		}
 		return p, nil
+	case CSV:
+		p := &csvParser{col: -1, name: opts.Column}
+		if n, err := strconv.Atoi(opts.Column); err == nil {
+			if n < 1 {
+				return nil, &SetupError{Msg: fmt.Sprintf("CSV column %d: columns are numbered from 1", n),
+					MsgZh: fmt.Sprintf("CSV 第 %d 欄：欄位從 1 開始編號", n)}
+			}
+			p.col, p.name = n-1, ""
+		}
+		return p, nil
 	case SRT, WebVTT:
 		return &cueParser{vtt: opts.Format == WebVTT}, nil
 	case TextGrid:

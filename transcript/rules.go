@@ -45,7 +45,7 @@ var rules = []Rule{
 	{RuleLeadingMark, "leading-mark", Error, "a line that starts with a mark", "句首有標點"},
 	{RuleDigits, "digits", Warning, "digits: write numbers as spoken", "數字：請照讀音寫出"},
 	{RuleInvisible, "invisible", Error, "an invisible, control or odd character", "不可見字元、控制字元或特殊字元"},
-	{RuleNFC, "nfc", Error, "text not in Unicode NFC", "文字不是 Unicode NFC 正規形式"},
+	{RuleNFC, "nfc", Error, "text not in Unicode NFC", "文字的組成方式不標準（未經正規化）"},
 	{RuleFullLatin, "fullwidth-latin", Error, "full-width Latin letters", "全形拉丁字母"},
 	{RuleWidth, "width", Error, "a mark of the wrong width", "標點全形半形不對"},
 	{RuleHyphen, "hyphen", Error, "a hyphen outside a word", "連字號不在詞中"},
@@ -54,7 +54,7 @@ var rules = []Rule{
 	{RuleMaxLength, "max-length", Error, "an utterance longer than the project allows", "句子超過長度上限"},
 	{RuleScript, "script", Error, "a Han character of the other script (Traditional/Simplified)", "繁簡字體不符"},
 	{RuleCueTiming, "cue-timing", Error, "a subtitle cue timing that does not parse or overlaps the previous cue", "字幕時間碼無法解析或與前一段重疊"},
-	{RuleMalformed, "malformed", Error, "a malformed record in a structured file (TSV, JSON Lines, TextGrid, subtitles)", "結構化檔案中格式錯誤的資料列"},
+	{RuleMalformed, "malformed", Error, "a malformed record in a structured file (TSV, CSV, JSON Lines, TextGrid, subtitles)", "結構化檔案中格式錯誤的資料列"},
 	{RuleUnreadable, "unreadable", Error, "a file that cannot be read", "無法讀取的檔案"},
 	{RuleInvalidUTF8, "invalid-utf8", Error, "input that is not valid UTF-8", "不是有效的 UTF-8"},
 }

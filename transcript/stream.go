@@ -164,8 +164,9 @@ func FixStream(r io.Reader, w io.Writer, opts ReadOptions, cfg Config, fn func(c
 }
 
 // SetupError says the read options do not fit a file (no such TSV column):
-// a usage problem, not a finding.
-type SetupError struct{ Msg string }
+// a usage problem, not a finding. MsgZh is the message in zh-TW ("" when
+// there is none yet: show Msg).
+type SetupError struct{ Msg, MsgZh string }
 
 func (e *SetupError) Error() string { return e.Msg }
 

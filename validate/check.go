@@ -51,10 +51,7 @@ func WAV(r io.ReaderAt, size int64, opts Options) (*Report, error) {
 	defer a.release()
 	rep.Measurements = a.measure(h.format, cfg)
 	if h.truncated != "" {
-		rep.Findings = append(rep.Findings, structuralFinding(formatErr("A006", "truncated",
-			fmt.Sprintf("%s; %.2f s of audio measured", h.truncated, h.format.DurationS))))
-		f := &rep.Findings[len(rep.Findings)-1]
-		f.Measured, f.Unit = num(round(h.format.DurationS, 3)), "s"
+		rep.Findings = append(rep.Findings, truncatedFinding(h.truncated, h.format.DurationS))
 	}
 	decide(rep, a, cfg, opts)
 	return finish(rep), nil

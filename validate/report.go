@@ -22,10 +22,21 @@ type Finding struct {
 	Message   string `json:"message"`
 	MessageZH string `json:"message_zh"`
 	// Measured is the figure the rule looked at, in Unit; nil when the rule
-	// has no figure (an unreadable file).
+	// has no figure (an unreadable file). Threshold is the rule's limit in
+	// the same unit, written as units.Limit writes it ("<= 0.001", "1..30",
+	// "16000|44100"). Unit is a units.Unit: "ratio", "s", "dB", "dBFS", "Hz",
+	// or what a count counts ("samples", "channels", "dropouts").
 	Measured  *float64 `json:"measured"`
 	Threshold string   `json:"threshold,omitempty"`
 	Unit      string   `json:"unit,omitempty"`
+	// MeasuredText and ThresholdText are Measured and Threshold for a
+	// person, in the unit of the rule ("1.21%", "at most 0.1%"); the ZH
+	// fields are the same in Traditional Chinese ("1.21%", "不超過 0.1%").
+	// FigureTexts makes them; they are empty when the rule has no figure.
+	MeasuredText    string `json:"measured_text,omitempty"`
+	MeasuredTextZH  string `json:"measured_text_zh,omitempty"`
+	ThresholdText   string `json:"threshold_text,omitempty"`
+	ThresholdTextZH string `json:"threshold_text_zh,omitempty"`
 	// Channel is the 1-based channel the figure comes from, in files with
 	// more than one channel.
 	Channel int `json:"channel,omitempty"`

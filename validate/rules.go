@@ -4,8 +4,9 @@ import (
 	"fmt"
 	"math"
 	"slices"
-	"strconv"
 	"strings"
+
+	"github.com/dialect-corpus/dialect/units"
 )
 
 // decide applies rules A002–A015 to a readable file's format and figures.
@@ -35,63 +36,81 @@ func decide(rep *Report, a *analysis, cfg *Config, opts Options) {
 	}
 
 	if name := f.Name(); !slices.Contains(cfg.Encodings, name) {
-		add(Finding{Rule: "A002", Severity: SeverityError, Code: "encoding_not_allowed",
-			Message:   fmt.Sprintf("encoding %s is not allowed (allowed: %s)", name, strings.Join(cfg.Encodings, ", ")),
-			MessageZH: fmt.Sprintf("編碼 %s 不在允許清單內（允許：%s），請以 16 位元 PCM 錄製", name, strings.Join(cfg.Encodings, "、")),
-			Threshold: strings.Join(cfg.Encodings, "|")})
+		fd := Finding{Rule: "A002", Severity: SeverityError, Code: "encoding_not_allowed", Threshold: strings.Join(cfg.Encodings, "|")}
+		fd.describe()
+		enc := EncodingText(name)
+		fd.Message = fmt.Sprintf("encoding %s is not allowed (allowed: %s)", enc.EN, fd.ThresholdText)
+		fd.MessageZH = fmt.Sprintf("編碼為 %s，不符合要求（標準：%s）：請改用允許的格式錄製", enc.ZH, fd.ThresholdTextZH)
+		add(fd)
 	}
 	if !slices.Contains(cfg.SampleRates, f.SampleRate) {
-		add(Finding{Rule: "A003", Severity: SeverityError, Measured: num(float64(f.SampleRate)), Unit: "Hz",
-			Threshold: joinInts(cfg.SampleRates, "|"),
-			Message:   fmt.Sprintf("sample rate %d Hz is not allowed (allowed: %s Hz)", f.SampleRate, joinInts(cfg.SampleRates, ", ")),
-			MessageZH: fmt.Sprintf("取樣率 %d Hz 不符合要求（允許：%s Hz）", f.SampleRate, joinInts(cfg.SampleRates, "、"))})
+		fd := Finding{Rule: "A003", Severity: SeverityError}
+		fig, thr := fd.figure(units.Hertz, float64(f.SampleRate), units.Ints(cfg.SampleRates))
+		fd.Message = fmt.Sprintf("sample rate %s is not allowed (allowed: %s)", fig.EN, thr.EN)
+		fd.MessageZH = fmt.Sprintf("取樣率 %s 不符合要求（標準：%s）", fig.ZH, thr.ZH)
+		add(fd)
 	}
 	if !slices.Contains(lim.Channels, f.Channels) {
-		add(Finding{Rule: "A004", Severity: SeverityError, Measured: num(float64(f.Channels)),
-			Threshold: joinInts(lim.Channels, "|"),
-			Message:   fmt.Sprintf("%d channels are not allowed for %s recordings (allowed: %s)", f.Channels, modeEN(opts.Mode), joinInts(lim.Channels, ", ")),
-			MessageZH: fmt.Sprintf("%s錄音不允許 %d 個聲道（允許：%s）", modeZH(opts.Mode), f.Channels, joinInts(lim.Channels, "、"))})
+		fd := Finding{Rule: "A004", Severity: SeverityError}
+		fig, thr := fd.figure(units.Channel, float64(f.Channels), units.Ints(lim.Channels))
+		fd.Message = fmt.Sprintf("%s: not allowed for %s (allowed: %s)", fig.EN, modeEN(opts.Mode), thr.EN)
+		fd.MessageZH = fmt.Sprintf("%s錄音不允許 %s（標準：%s）", modeZH(opts.Mode), fig.ZH, thr.ZH)
+		add(fd)
 	}
 	if d := f.DurationS; d < lim.MinDurationS || d > lim.MaxDurationS {
-		add(Finding{Rule: "A005", Severity: SeverityError, Measured: num(round(d, 3)), Unit: "s",
-			Threshold: fmt.Sprintf("%g..%g", lim.MinDurationS, lim.MaxDurationS),
-			Message:   fmt.Sprintf("duration %.2f s is outside %s bounds (%s to %s)", d, modeEN(opts.Mode), fmtDur(lim.MinDurationS), fmtDur(lim.MaxDurationS)),
-			MessageZH: fmt.Sprintf("錄音長度 %.2f 秒，超出%s的範圍（%s 至 %s）", d, modeZH(opts.Mode), fmtDurZH(lim.MinDurationS), fmtDurZH(lim.MaxDurationS))})
+		fd := Finding{Rule: "A005", Severity: SeverityError}
+		fig, thr := fd.figure(units.Second, round(d, 3), units.Between(lim.MinDurationS, lim.MaxDurationS))
+		fd.Message = fmt.Sprintf("duration %s is out of bounds for %s (allowed: %s)", fig.EN, modeEN(opts.Mode), thr.EN)
+		fd.MessageZH = fmt.Sprintf("錄音長度 %s，超出%s的範圍（標準：%s）", fig.ZH, modeZH(opts.Mode), thr.ZH)
+		add(fd)
 	}
 	if m.NonFiniteSamples > 0 {
-		add(Finding{Rule: "A001", Severity: SeverityError, Code: "nonfinite", Measured: num(float64(m.NonFiniteSamples)), Unit: "samples",
-			Threshold: "0",
-			Message:   fmt.Sprintf("%d samples are NaN or infinite", m.NonFiniteSamples),
-			MessageZH: fmt.Sprintf("有 %d 個取樣值無效（NaN 或無限大）", m.NonFiniteSamples)})
+		fd := Finding{Rule: "A001", Severity: SeverityError, Code: "nonfinite"}
+		fig, thr := fd.figure(units.Sample, float64(m.NonFiniteSamples), units.OneOf(0))
+		fd.Message = fmt.Sprintf("NaN or infinite values in %s (allowed: %s)", fig.EN, thr.EN)
+		fd.MessageZH = fmt.Sprintf("有 %s的數值無效，不是數字就是無限大（標準：%s）", fig.ZH, thr.ZH)
+		add(fd)
 	}
 	if ratio, ch := worst(func(c Measurements) float64 { return c.ClippedRatio }, true); ratio > cfg.MaxClippedRatio {
-		add(Finding{Rule: "A007", Severity: SeverityError, Measured: num(round(ratio, 6)), Threshold: fmt.Sprintf("<= %g", cfg.MaxClippedRatio), Channel: ch,
-			Message:   fmt.Sprintf("%.3f%% of samples are clipped (limit %g%%): record further from the microphone or lower the input gain", ratio*100, cfg.MaxClippedRatio*100),
-			MessageZH: fmt.Sprintf("有 %.3f%% 的取樣爆音（上限 %g%%）：請離麥克風遠一點或調低輸入音量", ratio*100, cfg.MaxClippedRatio*100)})
-	} else if runs, ch := worst(func(c Measurements) float64 { return float64(c.LongestClipRun) }, true); runs > float64(cfg.MaxClippedRun) {
+		fd := Finding{Rule: "A007", Severity: SeverityError, Channel: ch}
+		fig, thr := fd.figure(units.Ratio, round(ratio, 6), units.AtMost(cfg.MaxClippedRatio))
+		fd.Message = fmt.Sprintf("%s of samples are clipped (allowed: %s): record further from the microphone or lower the input gain", fig.EN, thr.EN)
+		fd.MessageZH = fmt.Sprintf("有 %s 的取樣爆音（標準：%s）：請離麥克風遠一點或調低輸入音量", fig.ZH, thr.ZH)
+		add(fd)
+	} else if longest, ch := worst(func(c Measurements) float64 { return float64(c.LongestClipRun) }, true); longest > float64(cfg.MaxClippedRun) {
 		n := m.ClippedRuns3
 		if ch > 0 {
 			n = m.Channels[ch-1].ClippedRuns3
 		}
-		add(Finding{Rule: "A007", Severity: SeverityWarning, Measured: num(runs), Unit: "samples", Threshold: fmt.Sprintf("<= %d", cfg.MaxClippedRun), Channel: ch,
-			Message:   fmt.Sprintf("%d clipped run(s) of %d or more samples in a row (longest %d)", n, cfg.MaxClippedRun+1, int64(runs)),
-			MessageZH: fmt.Sprintf("有 %d 段連續 %d 個以上的爆音取樣（最長 %d 個）", n, cfg.MaxClippedRun+1, int64(runs))})
+		fd := Finding{Rule: "A007", Severity: SeverityWarning, Channel: ch}
+		fig, thr := fd.figure(units.Sample, longest, units.AtMost(float64(cfg.MaxClippedRun)))
+		runs := units.Count(n, units.Run)
+		fd.Message = fmt.Sprintf("%s of %d or more clipped samples in a row, the longest %s (allowed: %s)", runs.EN, cfg.MaxClippedRun+1, fig.EN, thr.EN)
+		fd.MessageZH = fmt.Sprintf("有 %s連續 %d 個以上的爆音取樣，最長 %s（標準：%s）", runs.ZH, cfg.MaxClippedRun+1, fig.ZH, thr.ZH)
+		add(fd)
 	}
 	if dc, ch := worst(func(c Measurements) float64 { return math.Abs(c.DCOffset) }, true); dc > cfg.MaxDCOffset {
-		add(Finding{Rule: "A008", Severity: SeverityWarning, Measured: num(round(dc, 5)), Threshold: fmt.Sprintf("<= %g", cfg.MaxDCOffset), Channel: ch,
-			Message:   fmt.Sprintf("DC offset %.4f (%.1f dBFS) is above %g: the microphone or sound card adds a constant bias", dc, ampDB(dc), cfg.MaxDCOffset),
-			MessageZH: fmt.Sprintf("直流偏移 %.4f（%.1f dBFS）超過 %g：麥克風或音效卡有固定偏壓", dc, ampDB(dc), cfg.MaxDCOffset)})
+		fd := Finding{Rule: "A008", Severity: SeverityWarning, Channel: ch}
+		fig, thr := fd.figure(units.Ratio, round(dc, 5), units.AtMost(cfg.MaxDCOffset))
+		db := units.DBFS(ampDB(dc))
+		fd.Message = fmt.Sprintf("DC offset is %s of full scale, %s (allowed: %s): the microphone or sound card adds a constant bias", fig.EN, db.EN, thr.EN)
+		fd.MessageZH = fmt.Sprintf("直流偏移為滿刻度的 %s，即 %s（標準：%s）：麥克風或音效卡有固定偏壓", fig.ZH, db.ZH, thr.ZH)
+		add(fd)
 	}
 	active, ach := worst(func(c Measurements) float64 { return c.ActiveS }, false)
 	if active < cfg.MinActiveS {
-		add(Finding{Rule: "A009", Severity: SeverityError, Measured: num(round(active, 2)), Unit: "s", Threshold: fmt.Sprintf(">= %g", cfg.MinActiveS), Channel: ach,
-			Message:   fmt.Sprintf("only %.2f s of speech found (at least %g s needed): the recording seems empty", active, cfg.MinActiveS),
-			MessageZH: fmt.Sprintf("只偵測到 %.2f 秒的語音（至少需要 %g 秒）：錄音似乎是空的", active, cfg.MinActiveS)})
+		fd := Finding{Rule: "A009", Severity: SeverityError, Channel: ach}
+		fig, thr := fd.figure(units.Second, round(active, 2), units.AtLeast(cfg.MinActiveS))
+		fd.Message = fmt.Sprintf("only %s of speech found (allowed: %s): the recording seems empty", fig.EN, thr.EN)
+		fd.MessageZH = fmt.Sprintf("只偵測到 %s的語音（標準：%s）：錄音似乎是空的", fig.ZH, thr.ZH)
+		add(fd)
 	}
 	if sp, ch := worst(func(c Measurements) float64 { return c.SpeechLevelDBFS }, false); active >= cfg.MinActiveS && sp < cfg.MinSpeechLevelDBFS {
-		add(Finding{Rule: "A010", Severity: SeverityWarning, Measured: num(round(sp, 1)), Unit: "dBFS", Threshold: fmt.Sprintf(">= %g", cfg.MinSpeechLevelDBFS), Channel: ch,
-			Message:   fmt.Sprintf("speech level %.1f dBFS is below %g dBFS: speak closer to the microphone", sp, cfg.MinSpeechLevelDBFS),
-			MessageZH: fmt.Sprintf("語音音量 %.1f dBFS 低於 %g dBFS：請靠近麥克風說話", sp, cfg.MinSpeechLevelDBFS)})
+		fd := Finding{Rule: "A010", Severity: SeverityWarning, Channel: ch}
+		fig, thr := fd.figure(units.DecibelFS, round(sp, 1), units.AtLeast(cfg.MinSpeechLevelDBFS))
+		fd.Message = fmt.Sprintf("speech level %s is too quiet (allowed: %s): speak closer to the microphone", fig.EN, thr.EN)
+		fd.MessageZH = fmt.Sprintf("語音音量 %s 太小（標準：%s）：請靠近麥克風說話", fig.ZH, thr.ZH)
+		add(fd)
 	}
 	noise, nch := worst(func(c Measurements) float64 { return c.NoiseFloorDBFS }, true)
 	band := opts.Band
@@ -101,35 +120,41 @@ func decide(rep *Report, a *analysis, cfg *Config, opts Options) {
 	if band != BandAny {
 		minSNR := cfg.band(band).MinSNRDB
 		if snr, ch := worst(func(c Measurements) float64 { return c.SNRDB }, false); active >= cfg.MinActiveS && snr < minSNR {
-			add(Finding{Rule: "A011", Severity: SeverityError, Measured: num(round(snr, 1)), Unit: "dB", Threshold: fmt.Sprintf(">= %g", minSNR), Channel: ch,
-				Message:   fmt.Sprintf("SNR %.1f dB is below %g dB for band %s: speak louder or closer to the microphone", snr, minSNR, band),
-				MessageZH: fmt.Sprintf("訊噪比 %.1f dB 低於%s環境要求的 %g dB：請大聲一點或靠近麥克風", snr, bandZH(string(band)), minSNR)})
+			fd := Finding{Rule: "A011", Severity: SeverityError, Channel: ch}
+			fig, thr := fd.figure(units.Decibel, round(snr, 1), units.AtLeast(minSNR))
+			fd.Message = fmt.Sprintf("SNR %s is too low for band %s (allowed: %s): speak louder or closer to the microphone", fig.EN, band, thr.EN)
+			fd.MessageZH = fmt.Sprintf("訊噪比 %s 低於%s環境的要求（標準：%s）：請大聲一點或靠近麥克風", fig.ZH, bandZH(string(band)), thr.ZH)
+			add(fd)
 		}
 	}
 	if noise > cfg.MaxNoiseDBFS {
-		add(Finding{Rule: "A012", Severity: SeverityError, Measured: num(round(noise, 1)), Unit: "dBFS", Threshold: fmt.Sprintf("<= %g", cfg.MaxNoiseDBFS), Channel: nch,
-			Message:   fmt.Sprintf("noise floor %.1f dBFS is above %g dBFS, too noisy for any band: move somewhere quieter", noise, cfg.MaxNoiseDBFS),
-			MessageZH: fmt.Sprintf("背景噪音 %.1f dBFS 高於 %g dBFS，任何噪音等級都不接受：請換到較安靜的地方", noise, cfg.MaxNoiseDBFS)})
+		fd := Finding{Rule: "A012", Severity: SeverityError, Channel: nch}
+		fig, thr := fd.figure(units.DecibelFS, round(noise, 1), units.AtMost(cfg.MaxNoiseDBFS))
+		fd.Message = fmt.Sprintf("noise floor %s is too noisy for any band (allowed: %s): move somewhere quieter", fig.EN, thr.EN)
+		fd.MessageZH = fmt.Sprintf("背景噪音 %s，任何噪音等級都不接受（標準：%s）：請換到較安靜的地方", fig.ZH, thr.ZH)
+		add(fd)
 	} else if opts.Band != BandAny && !cfg.inBand(opts.Band, noise) {
-		th := bandThreshold(cfg, opts.Band)
 		hint, hintZH := "the room is too noisy for this task", "環境太吵，不符合此任務"
 		if noise < cfg.band(opts.Band).MinNoiseDBFS {
 			hint, hintZH = "this task needs more background noise", "此任務需要更多背景噪音"
 		}
-		add(Finding{Rule: "A012", Severity: SeverityError, Measured: num(round(noise, 1)), Unit: "dBFS", Threshold: th, Channel: nch,
-			Message:   fmt.Sprintf("noise floor %.1f dBFS is outside band %s (%s dBFS): %s", noise, opts.Band, th, hint),
-			MessageZH: fmt.Sprintf("背景噪音 %.1f dBFS 不在%s範圍（%s dBFS）：%s", noise, bandZH(string(opts.Band)), th, hintZH)})
+		fd := Finding{Rule: "A012", Severity: SeverityError, Channel: nch}
+		fig, thr := fd.figure(units.DecibelFS, round(noise, 1), bandLimit(cfg, opts.Band))
+		fd.Message = fmt.Sprintf("noise floor %s is outside band %s (allowed: %s): %s", fig.EN, opts.Band, thr.EN, hint)
+		fd.MessageZH = fmt.Sprintf("背景噪音 %s 不在%s範圍（標準：%s）：%s", fig.ZH, bandZH(string(opts.Band)), thr.ZH, hintZH)
+		add(fd)
 	}
 	if lim.CheckSilence && active >= cfg.MinActiveS {
 		lead, lch := worst(func(c Measurements) float64 { return c.LeadingSilenceS }, true)
 		leadMin, _ := worst(func(c Measurements) float64 { return c.LeadingSilenceS }, false)
 		trail, tch := worst(func(c Measurements) float64 { return c.TrailingSilenceS }, true)
 		trailMin, _ := worst(func(c Measurements) float64 { return c.TrailingSilenceS }, false)
-		th := fmt.Sprintf("%g..%g", cfg.MinSilenceS, cfg.MaxSilenceS)
 		silence := func(which, whichZH string, v float64, ch int) {
-			add(Finding{Rule: "A013", Severity: SeverityWarning, Measured: num(round(v, 2)), Unit: "s", Threshold: th, Channel: ch,
-				Message:   fmt.Sprintf("%s silence %.2f s is outside %g–%g s", which, v, cfg.MinSilenceS, cfg.MaxSilenceS),
-				MessageZH: fmt.Sprintf("%s靜音 %.2f 秒，不在 %g 至 %g 秒之間", whichZH, v, cfg.MinSilenceS, cfg.MaxSilenceS)})
+			fd := Finding{Rule: "A013", Severity: SeverityWarning, Channel: ch}
+			fig, thr := fd.figure(units.Second, round(v, 2), units.Between(cfg.MinSilenceS, cfg.MaxSilenceS))
+			fd.Message = fmt.Sprintf("%s silence %s is out of range (allowed: %s)", which, fig.EN, thr.EN)
+			fd.MessageZH = fmt.Sprintf("%s靜音 %s，超出範圍（標準：%s）", whichZH, fig.ZH, thr.ZH)
+			add(fd)
 		}
 		switch {
 		case lead > cfg.MaxSilenceS:
@@ -145,9 +170,12 @@ func decide(rep *Report, a *analysis, cfg *Config, opts Options) {
 		}
 	}
 	if n, ch := worst(func(c Measurements) float64 { return float64(c.Dropouts) }, true); n > 0 {
-		add(Finding{Rule: "A014", Severity: SeverityWarning, Measured: num(n), Threshold: "0", Channel: ch,
-			Message:   fmt.Sprintf("%d dropout(s): runs of digital silence of %g s or more inside the speech (lost audio)", int64(n), cfg.MinDropoutS),
-			MessageZH: fmt.Sprintf("有 %d 處斷音：語音中間出現 %g 秒以上的完全無聲（音訊遺失）", int64(n), cfg.MinDropoutS)})
+		fd := Finding{Rule: "A014", Severity: SeverityWarning, Channel: ch}
+		fig, thr := fd.figure(units.Dropout, n, units.OneOf(0))
+		gap := units.Seconds(cfg.MinDropoutS)
+		fd.Message = fmt.Sprintf("%s: digital silence of %s or more inside the speech, lost audio (allowed: %s)", fig.EN, gap.EN, thr.EN)
+		fd.MessageZH = fmt.Sprintf("有 %s：語音中間出現 %s以上的完全無聲，音訊遺失（標準：%s）", fig.ZH, gap.ZH, thr.ZH)
+		add(fd)
 	}
 	for i := range a.identical {
 		for j := i + 1; j < len(a.identical); j++ {
@@ -160,44 +188,32 @@ func decide(rep *Report, a *analysis, cfg *Config, opts Options) {
 	}
 }
 
-func bandThreshold(cfg *Config, b Band) string {
+// bandLimit is the noise floor band b allows: below its ceiling for the
+// lowest band, up to the ceiling of every band for the highest (spec:
+// "high: -40 to -25"), from its floor to below its ceiling otherwise.
+func bandLimit(cfg *Config, b Band) units.Limit {
 	lim := cfg.band(b)
 	switch {
 	case lim.MinNoiseDBFS <= -120:
-		return fmt.Sprintf("< %g", lim.MaxNoiseDBFS)
+		return units.Below(lim.MaxNoiseDBFS)
 	case lim.MaxNoiseDBFS >= cfg.MaxNoiseDBFS:
-		return fmt.Sprintf("%g..%g", lim.MinNoiseDBFS, lim.MaxNoiseDBFS)
+		return units.Between(lim.MinNoiseDBFS, lim.MaxNoiseDBFS)
 	}
-	return fmt.Sprintf("%g..<%g", lim.MinNoiseDBFS, lim.MaxNoiseDBFS)
+	return units.From(lim.MinNoiseDBFS, lim.MaxNoiseDBFS)
 }
 
+// modeEN names the recordings of a mode, for "not allowed for ...".
 func modeEN(m Mode) string {
-	if m == ModeAny {
-		return "any"
+	switch m {
+	case ModePrompted:
+		return "prompted recordings"
+	case ModeMonologue:
+		return "monologues"
+	case ModeDialogue:
+		return "dialogues"
+	default: // ModeAny, and a mode no task names (Config.mode holds it to any mode's bounds)
+		return "any recording"
 	}
-	return string(m)
-}
-
-func fmtDur(s float64) string {
-	if s >= 3600 && math.Mod(s, 3600) == 0 {
-		return fmt.Sprintf("%g h", s/3600)
-	}
-	return fmt.Sprintf("%g s", s)
-}
-
-func fmtDurZH(s float64) string {
-	if s >= 3600 && math.Mod(s, 3600) == 0 {
-		return fmt.Sprintf("%g 小時", s/3600)
-	}
-	return fmt.Sprintf("%g 秒", s)
-}
-
-func joinInts(xs []int, sep string) string {
-	s := make([]string, len(xs))
-	for i, x := range xs {
-		s[i] = strconv.Itoa(x)
-	}
-	return strings.Join(s, sep)
 }
 
 func num(v float64) *float64 { return &v }

@@ -15,5 +15,5 @@ export function el(tag, attrs, ...kids) {
 }
 
 // en is English text beside the zh-TW; bi is both.
-export const en = (s) => el('span', { class: 'en' }, s);
+export const en = (s) => el('span', { class: 'en', lang: 'en' }, s);
 export const bi = (zh, eng) => [zh, ' ', en(eng)];

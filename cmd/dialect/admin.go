@@ -17,6 +17,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/dialect-corpus/dialect/corpus"
+	"github.com/dialect-corpus/dialect/release"
 	"github.com/dialect-corpus/dialect/server"
 )
 
@@ -96,7 +97,7 @@ func newProjectCmd(st streams) *cobra.Command {
 	}
 	create.Flags().StringVar(&name, "name", "", "project name")
 	create.Flags().StringVar(&slug, "slug", "", "short id used in URLs and commands (default from the name)")
-	create.Flags().StringVar(&file, "file", "", "YAML with dialect, modes, band_quota, rate_cents_per_minute, currency, consent_text, check, lint")
+	create.Flags().StringVar(&file, "file", "", "YAML with dialect, modes, band_quota, rate_cents_per_minute, currency, consent_text, check, lint, license, terms, split")
 	list := &cobra.Command{
 		Use:   "list",
 		Short: "List projects",
@@ -139,6 +140,19 @@ type projectFile struct {
 	Lint               map[string]any `yaml:"lint"`
 	// ReviewsRequired: agreeing reviews that decide a clip (1–3, default 1).
 	ReviewsRequired int `yaml:"reviews_required"`
+	// License and Terms are stated in every release's datasheet; unset,
+	// the datasheet says the terms were not set.
+	License string `yaml:"license"`
+	Terms   string `yaml:"terms"`
+	// Split divides a release's speakers into train, dev and test by a
+	// hash of the seed and the speaker's pseudonymous id (default seed 0,
+	// 80/10/10).
+	Split *struct {
+		Seed  int64 `yaml:"seed"`
+		Train int   `yaml:"train"`
+		Dev   int   `yaml:"dev"`
+		Test  int   `yaml:"test"`
+	} `yaml:"split"`
 }
 
 func decodeProjectYAML(b []byte, p *corpus.Project) error {
@@ -173,6 +187,13 @@ func decodeProjectYAML(b []byte, p *corpus.Project) error {
 	if f.ReviewsRequired != 0 {
 		p.ReviewsRequired = f.ReviewsRequired
 	}
+	p.License, p.Terms = strings.TrimSpace(f.License), strings.TrimSpace(f.Terms)
+	if f.Split != nil {
+		p.Split = release.SplitConfig{Seed: f.Split.Seed, Train: f.Split.Train, Dev: f.Split.Dev, Test: f.Split.Test}
+		if err := p.Split.OrDefault().Validate(); err != nil {
+			return fmt.Errorf("%w（切分比例：train、dev、test 須為 0 以上、加總為 100 的百分比）", err)
+		}
+	}
 	var err error
 	if f.Check != nil {
 		if p.CheckConfig, err = json.Marshal(f.Check); err != nil {
@@ -201,7 +222,7 @@ func slugify(s string) string {
 }
 
 func newUserCmd(st streams) *cobra.Command {
-	cmd := &cobra.Command{Use: "user", Short: "Add people"}
+	cmd := &cobra.Command{Use: "user", Short: "Add people; print one-time sign-in links"}
 	addDataDir(cmd)
 	var role, username, project string
 	var pwStdin bool
@@ -278,7 +299,7 @@ func newUserCmd(st streams) *cobra.Command {
 	add.Flags().StringVar(&username, "username", "", "sign-in name")
 	add.Flags().StringVar(&project, "project", "", "project slug (not for admins)")
 	add.Flags().BoolVar(&pwStdin, "password-stdin", false, "read the password from standard input (default: generate one and print it once)")
-	cmd.AddCommand(add)
+	cmd.AddCommand(add, newUserLinkCmd(st))
 	return cmd
 }
 

@@ -104,6 +104,7 @@ func printAuditText(w io.Writer, rep *corpus.AuditReport, verified bool) error {
 		{"ledger mismatches", rep.LedgerMismatches},
 		{"ledger cents", rep.LedgerCents},
 		{"accepted cents", rep.AcceptedCents},
+		{"tally mismatches", rep.TallyMismatches},
 	} {
 		out.printf("%s:\t%v\n", l[0], l[1])
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
+	"github.com/dialect-corpus/dialect/units"
 	"github.com/dialect-corpus/dialect/validate"
 )
 
@@ -33,11 +34,13 @@ func newCheckCmd(st streams) *cobra.Command {
 channels, duration, truncation, clipping, DC offset, speech presence, speech
 level, SNR, noise band, leading/trailing silence, dropouts, fake stereo.
 
-Directories are searched recursively for *.wav. Exit status: 0 when every file
+Directories are searched recursively for *.wav; "-" reads one WAV from
+standard input (copied to a temporary file first, at most 4 GiB). Exit status: 0 when every file
 passes, 1 when any has an error, 2 on a usage error or an unreadable path.`,
 		Example: `  dialect check take.wav
   dialect check --band low --mode prompted recordings/
-  dialect check --format json corpus/ > report.jsonl`,
+  dialect check --format json corpus/ > report.jsonl
+  sox take.flac -t wav - | dialect check -`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runCheck(cmd, st, fl, args)
 		},
@@ -83,6 +86,11 @@ func runCheck(cmd *cobra.Command, st streams, fl checkFlags, args []string) erro
 		return err
 	}
 	opts := validate.Options{Mode: mode, Band: band, Config: &cfg.Check}
+	args, stdinTmp, removeTmp, err := spoolStdin(args, st.in) // "-": check_stdin.go
+	if err != nil {
+		return err
+	}
+	defer removeTmp()
 
 	paths, walkErrs, sawDir := collectWAVs(args)
 	exit := exitOK
@@ -104,6 +112,9 @@ func runCheck(cmd *cobra.Command, st streams, fl checkFlags, args []string) erro
 	var nFiles, nFail, nWarn int
 	for i := range paths {
 		r := <-results[i]
+		if stdinTmp != "" && r.Report != nil && r.Path == stdinTmp {
+			r.Path = stdinName
+		}
 		if bar != nil {
 			_ = bar.Add(1)
 		}
@@ -141,7 +152,7 @@ func runCheck(cmd *cobra.Command, st streams, fl checkFlags, args []string) erro
 		_ = bar.Finish()
 	}
 	if fl.format == "text" && nFiles > 1 {
-		if _, err := fmt.Fprintf(st.err, "%d files checked: %d passed, %d failed, %d warnings\n", nFiles, nFiles-nFail, nFail, nWarn); err != nil {
+		if _, err := fmt.Fprintln(st.err, checkSummary(nFiles, nFail, nWarn).In(zh)); err != nil {
 			return fmt.Errorf("write output: %w", err)
 		}
 	}
@@ -224,8 +235,18 @@ func collectWAVs(args []string) (paths []string, errs []error, sawDir bool) {
 	return paths, errs, sawDir
 }
 
+// checkSummary is the line after several files: "3 files checked: 2
+// passed, 1 failed, 1 warning" / "已檢查 3 個檔案：2 個通過、1 個未通過、1 個警告".
+func checkSummary(files, failed, warnings int) units.Text {
+	n, w := units.Count(int64(files), units.File), units.Count(int64(warnings), units.Warning)
+	return units.Text{
+		EN: fmt.Sprintf("%s checked: %d passed, %d failed, %s", n.EN, files-failed, failed, w.EN),
+		ZH: fmt.Sprintf("已檢查 %s：%d 個通過、%d 個未通過、%s", n.ZH, files-failed, failed, w.ZH),
+	}
+}
+
 // printCheckText prints the findings of a file that could be read (r.err
-// is nil), and with verbose its measurements.
+// is nil), and with verbose its format and measurements.
 func printCheckText(w io.Writer, r checkResult, zh, verbose bool) error {
 	for _, f := range r.Findings {
 		msg := f.Message
@@ -238,16 +259,22 @@ func printCheckText(w io.Writer, r checkResult, zh, verbose bool) error {
 	}
 	if verbose {
 		fm := r.Format
-		line := fmt.Sprintf("%s: %s %d Hz %d ch %.2f s", r.Path, fm.Name(), fm.SampleRate, fm.Channels, fm.DurationS)
+		rate, ch, dur := units.Hz(float64(fm.SampleRate)), units.Count(int64(fm.Channels), units.Channel), units.Seconds(fm.DurationS)
+		parts := []string{validate.EncodingText(fm.Name()).In(zh) + " " + rate.In(zh) + " " + ch.In(zh) + " " + dur.In(zh)}
 		if m := r.Measurements; m != nil {
-			line += fmt.Sprintf(", noise %.1f dBFS (%s), speech %.1f dBFS, SNR %.1f dB, active %.2f s, peak %.1f dBFS",
-				m.NoiseFloorDBFS, m.NoiseBand, m.SpeechLevelDBFS, m.SNRDB, m.ActiveS, m.PeakDBFS)
+			for _, fg := range m.Figures() {
+				parts = append(parts, fg.Name.In(zh)+" "+fg.Value.In(zh))
+			}
 		}
-		status := "pass"
+		status := units.Text{EN: "pass", ZH: "通過"}
 		if !r.Pass {
-			status = "FAIL"
+			status = units.Text{EN: "FAIL", ZH: "未通過"}
 		}
-		if _, err := fmt.Fprintf(w, "%s: %s\n", line, status); err != nil {
+		sep, colon := ", ", ": "
+		if zh {
+			sep, colon = "，", "："
+		}
+		if _, err := fmt.Fprintf(w, "%s: %s%s%s\n", r.Path, strings.Join(parts, sep), colon, status.In(zh)); err != nil {
 			return err
 		}
 	}

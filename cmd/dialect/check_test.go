@@ -50,7 +50,7 @@ func TestCheck_ExitCodesAndText(t *testing.T) {
 		t.Fatalf("noisy file: exit %d, want 1", code)
 	}
 	want := noisy + ": error[A012] noise floor -38."
-	if !strings.Contains(out, want) || !strings.Contains(out, "is outside band low (< -55 dBFS)") {
+	if !strings.Contains(out, want) || !strings.Contains(out, "is outside band low (allowed: below -55 dBFS)") {
 		t.Fatalf("stdout %q lacks %q", out, want)
 	}
 	code, out, _ = runCheckCLI(t, "check", "--band", "low", "--lang", "zh-TW", noisy)

@@ -99,7 +99,7 @@ func startDialect(t *testing.T, dir string, env []string, args ...string) *proc 
 	return p
 }
 
-var servingRE = regexp.MustCompile(`serving http://(\S+) `)
+var servingRE = regexp.MustCompile(`serving (https?)://(\S+) `)
 
 // serve starts `dialect serve` on dir and waits until it prints its address.
 func serve(t *testing.T, dir string, env ...string) *proc {
@@ -108,7 +108,7 @@ func serve(t *testing.T, dir string, env ...string) *proc {
 	deadline := time.After(60 * time.Second)
 	for {
 		if m := servingRE.FindStringSubmatch(p.out.String()); m != nil {
-			p.addr, p.base, p.ready = m[1], "http://"+m[1], time.Since(p.started)
+			p.addr, p.base, p.ready = m[2], m[1]+"://"+m[2], time.Since(p.started)
 			return p
 		}
 		select {

@@ -8,7 +8,9 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/viper"
+	"golang.org/x/crypto/acme"
 
+	"github.com/dialect-corpus/dialect/server"
 	"github.com/dialect-corpus/dialect/transcript"
 	"github.com/dialect-corpus/dialect/validate"
 )
@@ -31,6 +33,35 @@ type ServerConfig struct {
 	// SecureCookies marks session cookies Secure with the __Host- prefix
 	// even on plain HTTP: set it behind a TLS-terminating proxy.
 	SecureCookies bool `mapstructure:"secure_cookies"`
+	// TrustedProxies are the reverse proxies (CIDRs or addresses) whose
+	// X-Forwarded-For / Forwarded and X-Forwarded-Proto say who the client
+	// is and whether it came over HTTPS; in the environment,
+	// comma-separated. Default none: those headers are ignored.
+	TrustedProxies []string `mapstructure:"trusted_proxies"`
+	// TLS makes the binary serve HTTPS itself (phones give the microphone
+	// only to a secure context): certificate files, or ACME.
+	TLS TLSConfig `mapstructure:"tls"`
+	// HTTPAddr, with TLS, is a plain-HTTP address (":80") that answers ACME
+	// HTTP-01 challenges and redirects everything else to HTTPS.
+	HTTPAddr string `mapstructure:"http_addr"`
+}
+
+// TLSConfig is server.tls: either a certificate and key in PEM files
+// (reloaded on SIGHUP and when the files change), or ACME for a few domains
+// (tls.go).
+type TLSConfig struct {
+	CertFile string `mapstructure:"cert_file"`
+	KeyFile  string `mapstructure:"key_file"`
+	// ACMEDomains are the names to get certificates for; in the
+	// environment, comma-separated.
+	ACMEDomains []string `mapstructure:"acme_domains"`
+	ACMEEmail   string   `mapstructure:"acme_email"`
+	// ACMEDirectory is the CA's directory URL (default Let's Encrypt's
+	// production directory).
+	ACMEDirectory string `mapstructure:"acme_directory"`
+	// ACMECARoots is a PEM file of extra roots to trust for the directory
+	// (a test CA such as Pebble).
+	ACMECARoots string `mapstructure:"acme_ca_roots"`
 }
 
 // LimitsConfig bounds what one client may do.
@@ -43,7 +74,7 @@ type LimitsConfig struct {
 func defaultConfig() Config {
 	return Config{
 		DataDir: "./dialect-data",
-		Server:  ServerConfig{Addr: "127.0.0.1:8080"},
+		Server:  ServerConfig{Addr: "127.0.0.1:8080", TLS: TLSConfig{ACMEDirectory: acme.LetsEncryptURL}},
 		Limits:  LimitsConfig{LoginPerIPPerMinute: 10, UploadsPerSpeaker: 4, MaxClipBytes: 64 << 20},
 		Check:   validate.DefaultConfig(),
 		Lint:    transcript.DefaultConfig(),
@@ -57,6 +88,12 @@ func (c *Config) Validate() error {
 	}
 	if c.DataDir == "" {
 		return errors.New("data_dir is empty")
+	}
+	if err := c.Server.validateTLS(); err != nil {
+		return err
+	}
+	if _, err := server.ParseTrustedProxies(c.Server.TrustedProxies); err != nil {
+		return err
 	}
 	if c.Limits.LoginPerIPPerMinute < 1 || c.Limits.UploadsPerSpeaker < 1 || c.Limits.MaxClipBytes < 1<<10 {
 		return errors.New("limits must be positive (max_clip_bytes at least 1024)")

@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/dialect-corpus/dialect/transcript"
+	"github.com/dialect-corpus/dialect/units"
 )
 
 // lintFlags are the flags of `dialect lint`.
@@ -30,9 +31,9 @@ func newLintCmd(st streams) *cobra.Command {
 		Short: "Lint transcripts: only the four marks ，。？！ and nothing else",
 		Long: `Lint transcripts against the rules T001–T015 of spec/transcript-rules.md.
 
-Files are read as plain text (one utterance per line), Kaldi text, TSV, SRT,
-WebVTT, Praat TextGrid or JSON Lines, by extension or --input; directories are
-searched recursively for those; "-" reads standard input. Positions are file
+Files are read as plain text (one utterance per line), Kaldi text, TSV, CSV,
+SRT, WebVTT, Praat TextGrid or JSON Lines, by extension or --input;
+directories are searched recursively for those; "-" reads standard input. Positions are file
 line and column, the column counted in characters.
 
 --fix rewrites each file in place, atomically, and reports what is left;
@@ -44,6 +45,7 @@ Exit status, in every format: 0 no errors (warnings allowed unless --strict),
 		Example: `  dialect lint transcripts/
   dialect lint --format json text > findings.jsonl
   dialect lint --input tsv --column sentence validated.tsv
+  dialect lint --input csv --column transcription train/metadata.csv
   dialect lint --fix corpus.txt
   cat take.txt | dialect lint --fix - > fixed.txt`,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -52,8 +54,8 @@ Exit status, in every format: 0 no errors (warnings allowed unless --strict),
 	}
 	f := cmd.Flags()
 	f.StringVar(&fl.format, "format", "text", "output format: text, json (JSON Lines), sarif or github")
-	f.StringVar(&fl.input, "input", "", "input format: plain, kaldi, tsv, srt, vtt, textgrid or jsonl (default: by extension)")
-	f.StringVar(&fl.column, "column", "", "TSV text column: header name or 1-based number (default: text, sentence, transcript)")
+	f.StringVar(&fl.input, "input", "", "input format: plain, kaldi, tsv, csv, srt, vtt, textgrid or jsonl (default: by extension)")
+	f.StringVar(&fl.column, "column", "", "TSV or CSV text column: header name or 1-based number (default: text, sentence, transcript, transcription)")
 	f.StringVar(&fl.width, "width", "auto", "width of the marks: auto, full or half")
 	f.StringVar(&fl.lang, "lang", "", "language of text messages: en or zh-TW (default: from LANG)")
 	f.BoolVar(&fl.fix, "fix", false, "rewrite files with every fixable finding fixed")
@@ -100,7 +102,7 @@ func runLint(cmd *cobra.Command, st streams, fl lintFlags, args []string) error 
 	}
 	jobs := collectTranscripts(args, input, fl.column)
 	if len(jobs) == 0 {
-		return usageError{message: "no transcript files found", hint: "name them .txt, .tsv, .srt, .vtt, .TextGrid, .jsonl or text, or pass --input"}
+		return usageError{message: "no transcript files found", hint: "name them .txt, .tsv, .csv, .srt, .vtt, .TextGrid, .jsonl or text, or pass --input"}
 	}
 	mode := modeLint
 	switch {
@@ -122,7 +124,7 @@ func runLint(cmd *cobra.Command, st streams, fl lintFlags, args []string) error 
 		return fmt.Errorf("write output: %w", err)
 	}
 	if fl.format == "text" {
-		if err := sum.print(st.err, mode); err != nil {
+		if err := sum.print(st.err, mode, zh); err != nil {
 			return fmt.Errorf("write output: %w", err)
 		}
 	}
@@ -135,31 +137,46 @@ func runLint(cmd *cobra.Command, st streams, fl lintFlags, args []string) error 
 	return nil
 }
 
-// lintSummary counts what a run found.
+// lintSummary counts what a run found. fileErrors counts the findings of
+// files that could not be read (F001, F002): errors too, counted apart for
+// the exit status (2, not 1).
 type lintSummary struct {
 	files, changed, errors, warnings, fixable, fileErrors int
 }
 
-func (s lintSummary) print(w interface{ Write([]byte) (int, error) }, mode lintMode) error {
+func (s lintSummary) print(w interface{ Write([]byte) (int, error) }, mode lintMode, zh bool) error {
 	if s.errors+s.warnings+s.fileErrors == 0 && s.changed == 0 {
 		return nil
 	}
-	msg := fmt.Sprintf("%d errors, %d warnings in %d files", s.errors, s.warnings, s.files)
+	_, err := fmt.Fprintln(w, s.text(mode).In(zh))
+	return err
+}
+
+// text is the summary line in both languages: "1 error, 2 warnings in
+// 1 file (1 fixable with --fix)" / "1 個檔案中有 1 個錯誤、2 個警告（其中 1 個
+// 可用 --fix 修正）". An unreadable file's F001/F002 is one of its errors.
+func (s lintSummary) text(mode lintMode) units.Text {
+	count := func(n int, u units.Unit) units.Text { return units.Count(int64(n), u) }
+	errs, warns, files := count(s.errors+s.fileErrors, units.Error), count(s.warnings, units.Warning), count(s.files, units.File)
+	t := units.Text{EN: errs.EN + ", " + warns.EN + " in " + files.EN, ZH: files.ZH + "中有 " + errs.ZH + "、" + warns.ZH}
 	switch mode {
 	case modeFix:
-		msg = fmt.Sprintf("fixed %d files; left %d errors, %d warnings", s.changed, s.errors, s.warnings)
+		fixed := count(s.changed, units.File)
+		t = units.Text{EN: "fixed " + fixed.EN + "; left " + errs.EN + ", " + warns.EN, ZH: "已修正 " + fixed.ZH + "；尚有 " + errs.ZH + "、" + warns.ZH}
 	case modeLint:
 		if s.fixable > 0 {
-			msg += fmt.Sprintf(" (%d fixable with --fix)", s.fixable)
+			t.EN += fmt.Sprintf(" (%d fixable with --fix)", s.fixable)
+			t.ZH += fmt.Sprintf("（其中 %d 個可用 --fix 修正）", s.fixable)
 		}
 	case modeDiff:
 		// The diff above shows the fixes: no "fixable with --fix" note.
 	}
 	if s.fileErrors > 0 {
-		msg += fmt.Sprintf("; %d files could not be read", s.fileErrors)
+		unread := count(s.fileErrors, units.File)
+		t.EN += "; " + unread.EN + " could not be read"
+		t.ZH += "；" + unread.ZH + "無法讀取"
 	}
-	_, err := fmt.Fprintln(w, msg)
-	return err
+	return t
 }
 
 // useColor reports whether text output may be coloured: only on a terminal,

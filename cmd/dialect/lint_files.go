@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 
 	"golang.org/x/term"
 
@@ -154,6 +155,25 @@ func lintAll(jobs []*lintJob, run lintRun, workers int, out lintOutput) lintSumm
 	return sum
 }
 
+// fileErrorZH says in Chinese why a file could not be read. The English
+// message keeps the system's own text (with the path); the Chinese one
+// names the common causes and, for the rest, says where the detail is.
+func fileErrorZH(err error) string {
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return "找不到這個檔案"
+	case errors.Is(err, fs.ErrPermission):
+		return "沒有讀取這個檔案的權限"
+	case errors.Is(err, syscall.EISDIR):
+		return "這是資料夾，不是檔案"
+	case errors.Is(err, syscall.ELOOP):
+		return "符號連結形成迴圈，找不到實際的檔案"
+	case errors.Is(err, syscall.ENAMETOOLONG):
+		return "檔案路徑太長"
+	}
+	return "讀取時發生系統錯誤（詳情見英文訊息）"
+}
+
 func displayPath(p string) string {
 	if p == "-" {
 		return "<stdin>"
@@ -168,10 +188,13 @@ const batchSize = 256
 func (j *lintJob) run(run lintRun) {
 	fail := func(err error) {
 		en := "cannot read file: " + err.Error()
-		zh := "無法讀取檔案：" + err.Error()
+		zh := "無法讀取檔案：" + fileErrorZH(err)
 		var se *transcript.SetupError
 		if errors.As(err, &se) {
-			en, zh = se.Msg, se.Msg
+			en, zh = se.Msg, se.MsgZh
+			if zh == "" {
+				zh = se.Msg
+			}
 		}
 		j.events <- lintEvent{fileErr: true, findings: []transcript.Finding{{
 			Rule: transcript.RuleUnreadable, Severity: transcript.Error, Message: en, MessageZh: zh}}}

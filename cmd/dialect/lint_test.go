@@ -392,6 +392,21 @@ func TestLintInputFormats(t *testing.T) {
 	if _, out, _ := runLintCmd(t, "u1 好、\n", "lint", "--input", "kaldi", "-"); !strings.Contains(out, "<stdin>:1:5: error[T001]") {
 		t.Errorf("kaldi on stdin: %q", out)
 	}
+	// A Hugging Face metadata.csv: quoted fields, a quoted line break; the
+	// transcription column found by default or named, the finding placed in
+	// the file (line 3, after the quoted line break).
+	csv := writeFile(t, dir, "metadata.csv", "file_name,transcription\n\"a,1.wav\",\"好。\n伊講、\"\n")
+	for _, args := range [][]string{{"lint", csv}, {"lint", "--input", "csv", "--column", "transcription", csv}} {
+		if code, out, _ := runLintCmd(t, "", args...); code != 1 || !strings.Contains(out, csv+":3:3: error[T001]") {
+			t.Errorf("%v: %d %q", args, code, out)
+		}
+	}
+	if code, out, _ := runLintCmd(t, "", "lint", "--column", "sentence", csv); code != 2 || !strings.Contains(out, "CSV header has no column sentence") {
+		t.Errorf("csv with a missing column: exit %d %q, want 2", code, out)
+	}
+	if code, out, _ := runLintCmd(t, "", "lint", "--lang", "zh-TW", "--column", "sentence", csv); code != 2 || !strings.Contains(out, "CSV 標題列沒有 sentence 欄") {
+		t.Errorf("csv with a missing column, in zh-TW: exit %d %q, want 2", code, out)
+	}
 }
 
 func TestLintManyFilesInOrder(t *testing.T) {

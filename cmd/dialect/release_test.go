@@ -46,7 +46,7 @@ func seedAccepted(t *testing.T, dir string, n int) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := u.Write(append([]byte("RIFF"), bytes.Repeat([]byte{byte(i)}, 1000+i)...)); err != nil {
+		if _, err := u.Write(realWAV(2, 440+float64(i))); err != nil {
 			t.Fatal(err)
 		}
 		c := &corpus.Clip{ProjectID: p.ID, SpeakerID: sp.ID, ClientClipID: fmt.Sprint("c", i), DurationS: 2, SampleRate: 16000,

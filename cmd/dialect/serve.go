@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-
+	"os"
+	"os/signal"
+	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -25,7 +27,12 @@ func newServeCmd(st streams) *cobra.Command {
 		Short: "Run the corpus server (web app and API)",
 		Long: `Run the corpus server. With no configuration it keeps its data under
 ./dialect-data/, listens on 127.0.0.1:8080, creates a demo project with
-Taiwanese prompts, and prints a one-time admin sign-in link.`,
+Taiwanese prompts, and prints a one-time admin sign-in link while no admin
+has ever signed in (afterwards: dialect user link USERNAME, on the server).
+
+One dialect serve runs on a data directory: it holds an exclusive lock on
+DATA_DIR/LOCK (which holds its pid); a second one exits 2 naming that pid.
+The other commands may run beside it.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			cfg, err := loadConfig(cmd, map[string]string{"data_dir": "data-dir", "server.addr": "addr"})
@@ -49,6 +56,18 @@ Taiwanese prompts, and prints a one-time admin sign-in link.`,
 // is 2 once the server stops.
 func runServe(ctx context.Context, st streams, cfg Config, ready func(addr, signin string)) (err error) {
 	log := slog.New(slog.NewJSONHandler(st.err, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	// SIGHUP reloads the certificate files; its default action would stop
+	// the server, so it is caught from the start.
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	// One server per data directory, taken before the corpus is opened: a
+	// second server neither migrates nor reconciles beside the first.
+	lock, err := lockDataDir(cfg.DataDir, log)
+	if err != nil {
+		return err
+	}
+	defer releaseLock(lock, &err)
 	opened := time.Now()
 	db, err := corpus.Open(ctx, cfg.DataDir, corpus.Options{})
 	if err != nil {
@@ -68,9 +87,15 @@ func runServe(ctx context.Context, st streams, cfg Config, ready func(addr, sign
 	if err != nil {
 		return err
 	}
+	tlsSrc, err := newTLSSource(cfg, log)
+	if err != nil {
+		return err
+	}
 	rec := recorder.New(db, recorder.Options{Check: cfg.Check, Lint: cfg.Lint, MaxClipBytes: cfg.Limits.MaxClipBytes})
 	srv, err := server.New(server.Options{
-		SecureCookies:       cfg.Server.SecureCookies,
+		// Serving HTTPS itself, every session cookie is Secure and __Host-.
+		SecureCookies:       cfg.Server.SecureCookies || tlsSrc != nil,
+		TrustedProxies:      cfg.Server.TrustedProxies,
 		LoginPerIPPerMinute: cfg.Limits.LoginPerIPPerMinute,
 		UploadsPerSpeaker:   cfg.Limits.UploadsPerSpeaker,
 		MaxClipBytes:        cfg.Limits.MaxClipBytes,
@@ -84,16 +109,45 @@ func runServe(ctx context.Context, st streams, cfg Config, ready func(addr, sign
 		return fmt.Errorf("listen on %s: %w", cfg.Server.Addr, err)
 	}
 	addr := ln.Addr().String()
-	signin := srv.OneTimeSignIn(adminID, 24*time.Hour)
-	out.printf("dialect %s serving http://%s (data in %s)\n", version, addr, cfg.DataDir)
-	out.printf("one-time admin sign-in link (valid 24 h, until used): http://%s%s\n", addr, signin)
+	bg, stopBG := context.WithCancel(ctx)
+	defer stopBG()
+	go onHangup(bg, hup, tlsSrc, log)
+	scheme, base := "http", "http://"+addr
+	if tlsSrc != nil {
+		scheme, base = "https", tlsSrc.publicBase(addr)
+		go tlsSrc.background(bg)
+	}
+	httpAddr, stopHTTP, err := listenPlainHTTP(ctx, cfg, tlsSrc, addr, log)
+	if err != nil {
+		_ = ln.Close()
+		return err
+	}
+	defer stopHTTP()
+	link, err := newAdminLink(ctx, db, srv, adminID)
+	if err != nil {
+		_ = ln.Close() // never served
+		return err
+	}
+	out.printf("dialect %s serving %s://%s (data in %s)\n", version, scheme, addr, cfg.DataDir)
+	if tlsSrc != nil {
+		out.printf("%s\n", tlsSrc.about)
+	}
+	if httpAddr != "" {
+		out.printf("redirecting http://%s to HTTPS (and answering ACME HTTP-01 challenges)\n", httpAddr)
+	}
+	link.print(out, base)
+	signin := link.path
 	if out.err != nil {
 		log.Error("cannot write standard output", "err", out.err.Error())
 	}
 	if ready != nil {
 		ready(addr, signin)
 	}
-	err = srv.Serve(ctx, ln)
+	if tlsSrc != nil {
+		err = srv.ServeTLS(ctx, ln, tlsSrc.config)
+	} else {
+		err = srv.Serve(ctx, ln)
+	}
 	out.printf("dialect: stopped\n")
 	if err == nil && out.err != nil {
 		err = fmt.Errorf("write output: %w", out.err)

@@ -36,6 +36,16 @@ type Archive struct {
 	// Speaker maps utterance id → speaker id (from the format's index).
 	Speaker map[string]string
 	ModTime time.Time
+	// Top is the folder a LayoutSplits archive unpacks into, with its
+	// trailing slash ("" for a flat archive). Files, Audio and the names
+	// the checks use are relative to it.
+	Top string
+	// Split maps utterance id → train, dev or test (LayoutSplits only).
+	Split map[string]string
+	// Utterances maps speaker → lines or rows of the format's index files.
+	Utterances map[string]int
+	// AudioPath maps utterance id → its WAV's name, relative to Top.
+	AudioPath map[string]string
 }
 
 var audioDirs = map[string]string{"kaldi": "wav", "hf": "data", "nemo": "audio", "cv": "clips"}
@@ -47,7 +57,8 @@ func Verify(r io.Reader, format string) (*Archive, error) {
 	if !ok {
 		return nil, fmt.Errorf("unknown format %q", format)
 	}
-	a := &Archive{Files: map[string][]byte{}, Audio: map[string][]byte{}, Speaker: map[string]string{}}
+	a := &Archive{Files: map[string][]byte{}, Audio: map[string][]byte{}, Speaker: map[string]string{},
+		Split: map[string]string{}, Utterances: map[string]int{}, AudioPath: map[string]string{}}
 	tr := tar.NewReader(r)
 	seen := map[string]bool{}
 	for i := 0; ; i++ {
@@ -73,11 +84,20 @@ func Verify(r io.Reader, format string) (*Archive, error) {
 		}
 		if i == 0 {
 			a.ModTime = h.ModTime
+			if h.Typeflag == tar.TypeDir && topFolder.MatchString(h.Name) {
+				if !strings.HasSuffix(name, "-"+format) {
+					return nil, fmt.Errorf("top folder %q is not of format %s", h.Name, format)
+				}
+				a.Top = h.Name
+			}
 		} else if !h.ModTime.Equal(a.ModTime) {
 			return nil, fmt.Errorf("entry %q: mtime %v, first entry %v", h.Name, h.ModTime, a.ModTime)
 		}
 		if len(a.Names) > 0 && h.Name <= a.Names[len(a.Names)-1] {
 			return nil, fmt.Errorf("entry %q after %q: not sorted", h.Name, a.Names[len(a.Names)-1])
+		}
+		if i > 0 && a.Top != "" && !strings.HasPrefix(h.Name, a.Top) {
+			return nil, fmt.Errorf("entry %q is outside the top folder %s", h.Name, a.Top)
 		}
 		seen[name] = true
 		a.Names = append(a.Names, h.Name)
@@ -88,10 +108,17 @@ func Verify(r io.Reader, format string) (*Archive, error) {
 		if err != nil {
 			return nil, fmt.Errorf("entry %q: %w", h.Name, err)
 		}
+		name = strings.TrimPrefix(name, a.Top)
 		a.Files[name] = b
-		if strings.HasPrefix(name, dir+"/") && strings.HasSuffix(name, ".wav") {
+		if a.Top == "" && strings.HasPrefix(name, dir+"/") && strings.HasSuffix(name, ".wav") {
 			a.Audio[strings.TrimSuffix(strings.TrimPrefix(name, dir+"/"), ".wav")] = b
 		}
+	}
+	if a.Top != "" {
+		if err := a.verifySplits(format); err != nil {
+			return nil, err
+		}
+		return a, nil
 	}
 	if err := a.checkSums(); err != nil {
 		return nil, err

@@ -31,8 +31,6 @@ const STATUS = {
   rejected: ['未通過自動檢查', 'Rejected by the automatic checks'],
   accepted: ['已通過審核', 'Accepted'],
 };
-// UNITS are the units of the figures of the audio checks (spec/audio-checks.md).
-const UNITS = { A003: 'Hz', A005: 's', A009: 's', A010: 'dBFS', A011: 'dB', A012: 'dBFS', A013: 's', A014: 's' };
 const SEVERITY = { error: ['錯誤', 'error'], warning: ['警告', 'warning'], info: ['說明', 'note'] };
 
 const S = {
@@ -44,11 +42,44 @@ const S = {
 };
 
 
-function say(zh, eng, kind = '') {
+// say shows a line to the speaker, in both languages. err, when given, is
+// the technical cause: it goes to the console and to data-error (for
+// tests and support), never into the text a speaker reads.
+function say(zh, eng, kind = '', err = null) {
   const p = $('status-line');
   p.replaceChildren(...bi(zh, eng));
   p.className = 'card status-line ' + kind;
   p.hidden = false;
+  noteError(p, err);
+}
+
+// noteError records err on el (data-error) and in the console, or clears it.
+function noteError(el, err) {
+  if (!err) { delete el.dataset.error; return; }
+  const detail = `${err.name || 'Error'}: ${err.message || err}`;
+  el.dataset.error = detail;
+  console.error('dialect recorder:', detail, err);
+}
+
+// micProblem is the plain message for a microphone that cannot be opened,
+// by the DOMException's name (getUserMedia's failures).
+function micProblem(e) {
+  switch (e && e.name) {
+    case 'NotAllowedError':
+    case 'SecurityError':
+      return ['麥克風的使用權限被拒絕了：請在瀏覽器的網站設定裡允許這個網站使用麥克風，再重新整理頁面。',
+        'Microphone access was refused: allow this site to use the microphone in the browser\'s site settings, then reload the page.'];
+    case 'NotFoundError':
+    case 'OverconstrainedError':
+      return ['找不到麥克風：請接上或打開麥克風，再試一次。', 'No microphone was found: connect or switch on a microphone and try again.'];
+    case 'NotReadableError':
+    case 'AbortError':
+      return ['麥克風無法啟動，可能正被其他程式使用（例如通話）：請關掉那些程式，再試一次。',
+        'The microphone could not start; another app (a call, say) may be using it: close that app and try again.'];
+    default:
+      return ['無法使用麥克風：請重新整理頁面再試一次；如果還是不行，請改用最新版的 Chrome、Safari 或 Firefox。',
+        'The microphone could not be used: reload the page and try again; if that fails, use an up-to-date Chrome, Safari or Firefox.'];
+  }
 }
 
 const fmtTime = (s) => { s = Math.floor(s); return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`; };
@@ -110,7 +141,11 @@ async function acceptConsent(ev) {
     if (S.me.consent_required) await api('POST', '/api/v1/consent', { consent_version: S.me.project.consent_version });
     await loadMe();
   } catch (e) {
-    err.replaceChildren(...bi(e.zh || '無法儲存，請再試一次。', e.zh ? e.message : `Could not save: ${e.message}. Try again.`));
+    // The server's own message when it sent one (both languages);
+    // otherwise a network failure, whose text is for the console only.
+    if (e instanceof APIError && e.zh) err.replaceChildren(...bi(e.zh, e.message));
+    else err.replaceChildren(...bi('無法儲存，請檢查網路連線後再試一次。', 'Could not save: check the connection and try again.'));
+    noteError(err, e);
     err.hidden = false;
     return;
   }
@@ -126,8 +161,8 @@ async function loadTask() {
     S.task = await api('GET', '/api/v1/tasks/next');
   } catch (e) {
     if (e.code === 'consent_required') { await loadMe(); await showConsent(); return loadTask(); }
-    if (e instanceof APIError) say(e.zh || '目前沒有任務', e.message, 'warn');
-    else say('無法取得下一個任務，連線恢復後會再試。', 'Could not get the next task; will try again when the connection returns.', 'warn');
+    if (e instanceof APIError && e.zh) say(e.zh, e.message, 'warn', e);
+    else say('無法取得下一個任務，連線恢復後會再試。', 'Could not get the next task; will try again when the connection returns.', 'warn', e);
     S.task = null;
     return;
   }
@@ -166,7 +201,8 @@ async function openMic() {
   try {
     S.mic = await Mic.open(channels);
   } catch (e) {
-    say('無法使用麥克風：請允許這個網站使用麥克風。', `The microphone is not available (${e.name || e.message}): allow this site to use it.`, 'error');
+    const [zh, eng] = micProblem(e);
+    say(zh, eng, 'error', e);
     throw e;
   }
   $('recorder').dataset.trackSettings = JSON.stringify(S.mic.settings());
@@ -186,10 +222,12 @@ async function startRoomCheck() {
     const mic = await openMic();
     room = await roomCheck(mic, 3, S.task && S.task.noise_limits);
   } catch (e) {
-    out.replaceChildren(...bi('無法完成檢查，請再試一次。', `The check could not run: ${e.message}. Try again.`));
+    out.replaceChildren(...bi('無法完成檢查，請看上面的說明，再試一次。', 'The check could not run: see the note above and try again.'));
+    noteError(out, e);
     b.disabled = false;
     return;
   }
+  delete out.dataset.error;
   b.disabled = false;
   // Too little quiet to judge: no figure (it would mislead), and no
   // recording until a check could judge the room.
@@ -320,7 +358,7 @@ class Recording {
     this.pending = []; this.pendingSamples = 0;
     const seq = this.seq++;
     this.writes = this.writes.then(() => store.putChunk(this.id, seq, buf.buffer)).catch((e) => {
-      say('無法把錄音存到這台裝置上（儲存空間不足？）', `Could not save the recording on this device (storage full?): ${e.message}`, 'error');
+      say('無法把錄音存到這台裝置上（儲存空間不足？）：請停止錄音，清出空間後再錄。', 'Could not save the recording on this device (storage full?): stop, free some space and record again.', 'error', e);
     });
     return this.writes;
   }
@@ -348,10 +386,11 @@ class Recording {
 }
 
 async function startRecording() {
-  if (S.rec || !S.task || !S.mic || !S.room || S.starting) return;
+  // A take not yet sent (or still being stored) blocks a new one: only a
+  // confirmed discard (discardDraft) ever removes a take.
+  if (S.rec || S.draft || S.stopping || !S.task || !S.mic || !S.room || S.starting) return;
   S.starting = true;
   try {
-    if (S.draft) await discardDraft();
     const r = new Recording(S.mic, S.task);
     await r.begin();
     S.rec = r;
@@ -383,7 +422,7 @@ async function stopRecording(auto = false) {
     S.draft = await r.finish();
     S.draftRelease = hold('dialect-take-' + S.draft.id);
   } catch (e) {
-    say('無法儲存這段錄音。', `Could not store the take: ${e.message}`, 'error');
+    say('無法儲存這段錄音（儲存空間不足？）：請清出空間後再錄一次。', 'Could not store the take (storage full?): free some space and record it again.', 'error', e);
   } finally {
     S.stopping = false;
   }
@@ -399,9 +438,10 @@ async function stopRecording(auto = false) {
   setButtons();
 }
 
+// discardDraft deletes the take under review, after the speaker confirms.
 async function discardDraft() {
   const d = S.draft;
-  if (!d) return;
+  if (!d || !(await confirmDiscard(d)) || S.draft !== d) return;
   S.draft = null;
   if (S.draftRelease) S.draftRelease();
   await store.deleteTake(d.id);
@@ -410,6 +450,30 @@ async function discardDraft() {
   if (a.src) { URL.revokeObjectURL(a.src); a.removeAttribute('src'); }
   $('timer').textContent = '0:00';
   setButtons();
+}
+
+// confirmDiscard asks before a take is deleted from the device, in an
+// in-page modal dialog in both languages (record.html #confirm-discard). It
+// resolves true only when the speaker chooses "Discard it"; focus starts on
+// "Keep it", Esc keeps the take too, and focus goes back where it was.
+function confirmDiscard(take) {
+  const d = $('confirm-discard');
+  if (d.open) return Promise.resolve(false);
+  const what = `${fmtNum(take.duration_s)} 秒 s · ${(take.prompt || '').slice(0, 40)}`;
+  if (typeof d.showModal !== 'function') {
+    // A browser without <dialog> (Safari before 15.4): its own confirm.
+    return Promise.resolve(window.confirm(`要放棄這段錄音嗎？放棄後無法復原。\nDiscard this take? It cannot be undone.\n\n${what}`));
+  }
+  $('confirm-discard-take').textContent = what;
+  const back = document.activeElement;
+  d.returnValue = '';
+  return new Promise((resolve) => {
+    d.addEventListener('close', () => {
+      resolve(d.returnValue === 'discard');
+      if (back && back !== document.body && back.isConnected && !back.disabled) back.focus();
+    }, { once: true });
+    d.showModal();
+  });
 }
 
 async function submitDraft() {
@@ -430,7 +494,7 @@ async function submitDraft() {
 function setButtons() {
   const recording = !!S.rec;
   const ready = !!(S.task && S.mic && S.room);
-  $('record').disabled = recording || !ready;
+  $('record').disabled = recording || !ready || !!S.draft || !!S.stopping;
   $('stop').disabled = !recording;
   $('marker').disabled = !recording;
   $('play').disabled = recording || !S.draft;
@@ -473,7 +537,11 @@ async function renderQueue() {
       const retry = el('button', { type: 'button', class: 'secondary small' }, '重試 ', en('Retry'));
       retry.addEventListener('click', async () => { await store.updateTake(t.id, { state: 'queued', attempts: 0, next_at: 0 }); drain(); });
       const del = el('button', { type: 'button', class: 'secondary small' }, '刪除 ', en('Delete'));
-      del.addEventListener('click', async () => { await store.deleteTake(t.id); renderQueue(); });
+      del.addEventListener('click', async () => {
+        if (!(await confirmDiscard(t))) return;
+        await store.deleteTake(t.id);
+        renderQueue();
+      });
       li.append(' ', retry, ' ', del);
     }
     return li;
@@ -539,6 +607,12 @@ async function upload(t) {
   try {
     a = t.mode !== 'prompted' && S.tus !== false ? await sendTus(t) : null;
     if (!a || a.fallback) a = await sendForm(t);
+    // A proxy's 413 (its own page, not our JSON) on the one-piece form:
+    // send the take in chunks instead, which tus.js fits under the limit.
+    if (a && a.status === 413 && !(a.body && a.body.error) && S.tus !== false) {
+      const b = await sendTus(t);
+      if (!b.fallback) a = b;
+    }
   } catch (_) {
     a = null;
   } finally {
@@ -562,25 +636,57 @@ async function upload(t) {
   if (csrf) {
     try { await loadMe(); } catch (_) { /* retried below */ }
   }
-  const retryable = !a || a.status >= 500 || a.status === 408 || a.status === 429 || a.status === 423 || csrf || (a.status < 300 && !body);
-  if (!retryable) {
+  if (!transient(a)) {
     const e = (body && body.error) || {};
-    await store.updateTake(t.id, { state: 'failed', error: e.message || `HTTP ${a.status}`, error_zh: e.message_zh || '' });
-    say(`有一段錄音被伺服器拒收：${e.message_zh || ''}`, `The server refused a take: ${e.message || a.status}`, 'error');
+    // The server's own words when it gave them; a bare status (a proxy's
+    // HTML error page, say) gets a plain line in both languages.
+    const msg = e.message && e.message_zh ? [e.message_zh, e.message] : [`代碼 ${a.status}`, `status ${a.status}`];
+    await store.updateTake(t.id, { state: 'failed', error: msg[1], error_zh: msg[0] });
+    say(`有一段錄音被伺服器拒收：${msg[0]}`, `The server refused a take: ${msg[1]}`, 'error');
     return false;
   }
   S.serverDown = !a || a.status >= 500;
   const attempts = (t.attempts || 0) + 1;
-  let wait = BACKOFF[Math.min(attempts, BACKOFF.length - 1)];
-  if (a && a.retryAfter > 0) wait = Math.max(wait, a.retryAfter * 1000);
-  await store.updateTake(t.id, { attempts, next_at: Date.now() + wait });
+  await store.updateTake(t.id, { attempts, next_at: Date.now() + retryDelay(attempts, a && a.retryAfter) });
   return false;
+}
+
+// TRANSIENT_STATUS and TRANSIENT_CODES are answers about the request, the
+// network, the server or a proxy, never about the take: the take is sent
+// again. The codes are the server's (server/errors.go, tus.go, tuslock.go).
+const TRANSIENT_STATUS = [408, 413, 423, 425, 429];
+const TRANSIENT_CODES = ['csrf', 'cross_origin', 'consent_required', 'rate_limited', 'too_many_uploads', 'upload_locked',
+  'upload_interrupted', 'incomplete_body', 'offset_mismatch', 'upload_expired', 'server_restarting', 'busy'];
+
+// transient says whether answer a (null: the network failed) leaves the
+// take to be retried. Only a definitive answer ends an upload: the receipt
+// (handled before this), or the server's own refusal of the take itself (a
+// 4xx with our JSON error, such as a file that is not audio or a task that
+// is not the speaker's). Every network failure, 408, 413 (a proxy's limit;
+// tus.js first sends smaller pieces), 423, 425, 429, every 5xx, a 2xx
+// without its receipt (a cut answer), and a proxy's own 4xx page (no JSON
+// error: it says nothing about the take) are transient.
+function transient(a) {
+  if (!a) return true;
+  const code = a.body && a.body.error && a.body.error.code;
+  if (code === 'take_too_large') return false; // sendForm: it can never fit
+  if (a.status < 400 || a.status >= 500 || TRANSIENT_STATUS.includes(a.status)) return true;
+  return !code || TRANSIENT_CODES.includes(code);
+}
+
+// retryDelay is the wait before a take's next try: BACKOFF by the number of
+// failures so far, never sooner than the server's Retry-After (seconds),
+// plus up to half again at random, so that a class of phones whose uploads
+// a restart cut do not all come back in the same instant.
+function retryDelay(attempts, retryAfterS) {
+  const wait = Math.max(BACKOFF[Math.min(attempts, BACKOFF.length - 1)], (retryAfterS > 0 ? retryAfterS : 0) * 1000);
+  return Math.round(wait * (1 + Math.random() / 2));
 }
 
 // sendForm posts the take as multipart, text fields first, audio last.
 async function sendForm(t) {
   if (t.wav.size > 64 << 20) {
-    return { status: 413, body: { error: { message: 'the take is larger than 64 MiB and the server has no resumable upload', message_zh: '錄音超過 64 MiB，伺服器不支援續傳' } } };
+    return { status: 413, body: { error: { code: 'take_too_large', message: 'the take is larger than 64 MiB and the server has no resumable upload', message_zh: '錄音超過 64 MiB，伺服器不支援續傳' } } };
   }
   const fd = new FormData();
   fd.append('client_clip_id', t.id);
@@ -634,13 +740,15 @@ function showReceipt(r, take) {
   if (findings.length) {
     kids.push(el('ul', { class: 'findings' }, ...findings.map((f) => {
       const sev = SEVERITY[f.severity] || [f.severity, f.severity];
-      const unit = f.unit || UNITS[f.rule] ? ` ${f.unit || UNITS[f.rule]}` : '';
-      const measured = typeof f.measured === 'number' ? `${fmtNum(f.measured, 2)}${unit}` : '—';
-      const threshold = f.threshold ? f.threshold + (/[a-zA-Z%]$/.test(f.threshold) ? '' : unit) : '—';
+      // The figure and threshold as the server wrote them, in the unit of
+      // the rule and in both languages ("1.21%", "低於 -55 dBFS"); a
+      // transcript finding has neither.
+      const figure = f.measured_text || f.threshold_text ? [el('br'), el('span', { class: 'figure' },
+        `量測值 ${f.measured_text_zh || '—'} · 標準 ${f.threshold_text_zh || '—'}`, ' ',
+        en(`measured ${f.measured_text || '—'} · threshold ${f.threshold_text || '—'}`))] : null;
       return el('li', { class: 'sev-' + f.severity, 'data-rule': f.rule, 'data-severity': f.severity },
         el('code', {}, f.rule), ' ', el('strong', {}, sev[0]), ' ', f.message_zh || '', el('br'),
-        en(`${sev[1]}: ${f.message || ''}`), el('br'),
-        el('span', { class: 'figure' }, `量測值 ${measured} · 標準 ${threshold}`, ' ', en(`measured ${measured} · threshold ${threshold}`)));
+        en(`${sev[1]}: ${f.message || ''}`), figure);
     })));
   } else {
     kids.push(el('p', {}, ...bi('自動檢查沒有發現問題。', 'The automatic checks found nothing to fix.')));
@@ -681,17 +789,54 @@ async function recover() {
 
 // ---- start ---------------------------------------------------------------------------
 
+// CONTROLS are what takes its own keys when focused: Space and Enter press
+// a button or follow a link, a field types, a select opens, the player
+// plays, a scrolling box scrolls.
+const CONTROLS = 'button, a[href], input, textarea, select, audio, video, summary, dialog, [role=button], [role=link], [tabindex]:not([tabindex="-1"])';
+
+// onKey is the space-bar shortcut: start or stop recording. It acts only
+// when focus is on the page itself, never on a focused control (which the
+// browser then activates), never under the discard dialog, and never
+// starts a take while one is not yet sent.
 function onKey(ev) {
   if (ev.code !== 'Space' && ev.key !== ' ') return;
+  if (ev.ctrlKey || ev.altKey || ev.metaKey) return;
   const t = ev.target;
-  if (t && (t.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(t.tagName))) return;
-  if ($('recorder').hidden) return;
+  if (t && t !== document.body && t !== document.documentElement && (t.isContentEditable || (t.closest && t.closest(CONTROLS)))) return;
+  if ($('recorder').hidden || $('confirm-discard').open) return;
   ev.preventDefault();
   if (ev.repeat) return;
-  if (S.rec) stopRecording(); else if (!$('record').disabled) startRecording();
+  if (S.rec) stopRecording();
+  else if (S.draft) {
+    say('這段錄音還沒送出：請按「送出」，或按「重錄」放棄它，才能錄下一段。',
+      'This take has not been sent: press Send, or Record again to discard it, before recording the next one.', 'warn');
+  } else if (!$('record').disabled) startRecording();
+}
+
+// insecure shows, before anything else, that this address cannot record:
+// browsers give the microphone (and Web Locks, crypto.randomUUID, the
+// AudioWorklet) only to a secure context, so without one getUserMedia is
+// not even there and every step after consent would fail. It names the
+// https:// address of this page (same host and path) to open instead.
+function insecure() {
+  if (window.isSecureContext) return false;
+  const url = `https://${location.host}${location.pathname}`;
+  const a = $('https-link');
+  a.href = url;
+  a.textContent = url;
+  $('insecure').hidden = false;
+  for (const id of ['consent', 'task', 'room', 'recorder']) $(id).hidden = true;
+  document.body.dataset.recorderReady = 'insecure';
+  return true;
 }
 
 async function main() {
+  if (insecure()) {
+    // The queue stays in view (empty, normally: nothing can be recorded here).
+    try { await store.open(); } catch (_) { /* renderQueue shows an empty queue */ }
+    await renderQueue();
+    return;
+  }
   // Fetch the room check's estimator now, while the network is there.
   loadRoomCheck().catch(() => {});
   $('consent-form').addEventListener('submit', acceptConsent);
@@ -707,11 +852,6 @@ async function main() {
     $('markers').append(el('li', {}, `分段 ${fmtTime(s)} `, en(`section at ${fmtTime(s)}`)));
   });
   document.addEventListener('keydown', onKey, true);
-  // A focused button would also take the space bar as a click on keyup.
-  document.addEventListener('keyup', (ev) => {
-    const t = ev.target;
-    if ((ev.code === 'Space' || ev.key === ' ') && t && t.tagName === 'BUTTON' && !$('recorder').hidden) ev.preventDefault();
-  }, true);
   window.addEventListener('online', () => { S.serverDown = false; renderQueue(); drain(); });
   window.addEventListener('offline', renderQueue);
   // Save what is in memory when the tab goes away; the rest is on disk.
@@ -724,7 +864,7 @@ async function main() {
     await store.open();
     await recover();
   } catch (e) {
-    say('這個瀏覽器無法在裝置上保存錄音（私密瀏覽？），請換一般視窗。', `This browser cannot keep recordings on the device (private mode?): ${e.message}`, 'error');
+    say('這個瀏覽器無法在裝置上保存錄音（私密瀏覽？），請換一般視窗。', 'This browser cannot keep recordings on the device (private mode?): use a normal window.', 'error', e);
   }
   await renderQueue();
   await start();

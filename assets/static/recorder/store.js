@@ -8,7 +8,9 @@
 //               state: "draft" | "queued" | "failed", attempts, next_at,
 //               error, recovered}. A take is written here when recording stops
 //               and deleted only when the server has answered with its receipt
-//               (2xx), or when the speaker discards a draft ("record again").
+//               (2xx), or when the speaker confirms a discard in the page's
+//               dialog ("record again" on a draft, "delete" on a refused take).
+//               A refused take ("failed") stays until then.
 //   recordings  key id (the same UUID). A recording in progress: its task and
 //               format, written when recording starts.
 //   chunks      key [rec, seq]. The PCM of a recording in progress, 16-bit

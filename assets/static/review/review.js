@@ -6,6 +6,14 @@
 const root = document.getElementById('review');
 const clipID = root.dataset.clipId || '';
 const csrf = root.dataset.csrf || '';
+// This tab's id (issue 21): each tab of a reviewer holds its own clip. The
+// address keeps it, so a reload shows the same clip, and the next clip is
+// asked for by the same tab.
+const tab = root.dataset.tab || '';
+const pageURL = tab ? '/review?tab=' + encodeURIComponent(tab) : '/review';
+if (tab && new URLSearchParams(window.location.search).get('tab') !== tab) {
+  window.history.replaceState(null, '', pageURL);
+}
 const statusEl = document.getElementById('review-status');
 const audio = document.getElementById('audio');
 const canvas = document.getElementById('waveform');
@@ -143,7 +151,7 @@ async function decide(decision, reason, needsNote) {
     setState('sent');
     root.dataset.lastStatus = j.status || '';
     say('已送出，載入下一筆…', 'sent; loading the next clip…', 'ok');
-    window.location.assign('/review');
+    window.location.assign(pageURL);
   } catch (e) {
     say('網路錯誤，請再試一次', 'network error; try again', 'error');
     setState('error');
