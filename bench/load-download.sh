@@ -4,9 +4,12 @@
 # its Kaldi archive from three vendor tokens (the per-vendor limit is 4),
 # first alone and then while bench/loadgen uploads at 40/s (L-02). In the
 # same run, `tar cf - FILES | cat > /dev/null` over the same clip files is
-# the baseline; the ratio of the two is printed. Also: the first download's
-# build time, a Range resume from a random offset (byte-identical), that the
-# download equals `dialect export`, and the B0 audit.
+# the baseline; the ratio of the two is printed. Also: `release create`'s
+# time (plans and SHA-256 of every format), the first download's time to
+# first byte (archives are assembled on request, issue 21), one download
+# alone against one tar|cat, a Range resume from a random offset
+# (byte-identical), that the download equals `dialect export`, and the B0
+# audit. UPLOAD_SECONDS 0 skips the round during uploads.
 #
 #   bench/load-download.sh [CLIPS] [UPLOAD_SECONDS]
 set -euo pipefail
@@ -31,16 +34,18 @@ echo "seeded in $(echo "$(date +%s.%N) - $start" | bc) s"
 mapfile -t tokens <"$work/tokens"
 ls "$work/data/clips" >"$work/clipfiles"
 slug=$("$work/dialect" project list | awk 'NR==1 {print $2}')
+start=$(date +%s.%N)
 rid=$("$work/dialect" release create --project "$slug" 2>"$work/release.out")
-cat "$work/release.out"
+grep -v '^archive .*SHA-256 [0-9]\{1,2\}%' "$work/release.out"
+echo "release create (rows, plans, SHA-256 of 4 formats) in $(echo "$(date +%s.%N) - $start" | bc) s"
 
 "$work/dialect" serve >"$work/serve.out" 2>"$work/serve.log" &
 srv_pid=$!
 for _ in $(seq 100); do curl -fsS "http://$addr/healthz" >/dev/null 2>&1 && break; sleep 0.1; done
 url="http://$addr/api/v1/releases/$rid/download?format=kaldi"
 
-echo "== first download (builds the archive once)"
-curl -fsS -o "$work/full.tar" -H "Authorization: Bearer ${tokens[0]}" -w 'bytes %{size_download}, %{time_total} s\n' "$url"
+echo "== first download (assembled on request)"
+curl -fsS -o "$work/full.tar" -H "Authorization: Bearer ${tokens[0]}" -w 'bytes %{size_download}, first byte %{time_starttransfer} s, %{time_total} s\n' "$url"
 size=$(stat -c %s "$work/full.tar")
 mb=$(echo "scale=1; $size / 1000000" | bc)
 echo "archive $mb MB, SHA-256 $(sha256sum "$work/full.tar" | cut -c1-16)…"
@@ -73,11 +78,26 @@ tarbase() {
   echo "$1: tar cf - FILES | cat > /dev/null over the same $(wc -l <"$work/clipfiles") files: $tarmb MB/s"
 }
 
+echo "== one download alone against one tar | cat (7 pairs, alternating; best and median of each)"
+: >"$work/one" ; : >"$work/tar"
+for i in 1 2 3 4 5 6 7; do
+  curl -fsS -o /dev/null -H "Authorization: Bearer ${tokens[0]}" -w '%{size_download} %{time_total}\n' "$url" | awk '{printf "%.1f\n", $1 / 1000000 / $2}' >>"$work/one"
+  tarbase "baseline" >/dev/null
+  echo "$tarmb" >>"$work/tar"
+done
+stat2() { sort -n "$1" | awk '{v[NR]=$1} END {printf "best %.1f, median %.1f", v[NR], v[int((NR+1)/2)]}'; }
+echo "download MB/s: $(stat2 "$work/one") ($(paste -sd' ' "$work/one"))"
+echo "tar|cat  MB/s: $(stat2 "$work/tar") ($(paste -sd' ' "$work/tar"))"
+best() { sort -n "$1" | tail -1; }
+med() { sort -n "$1" | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'; }
+echo "ratio download/tar: best $(echo "scale=2; $(best "$work/one") / $(best "$work/tar")" | bc), median $(echo "scale=2; $(med "$work/one") / $(med "$work/tar")" | bc)"
+
 echo "== L-04 solo"
 round "10 downloads"; solo=$agg
 tarbase "baseline"; tarsolo=$tarmb
 echo "ratio downloads/tar: $(echo "scale=2; $solo / $tarsolo" | bc)"
 
+if [ "$updur" -gt 0 ]; then
 echo "== L-04 with uploads (L-02 open loop 40/s for ${updur}s)"
 echo "load admin passphrase" | "$work/dialect" user add --role admin --username loadadmin --password-stdin >/dev/null
 "$work/loadgen" -url "http://$addr" -admin-user loadadmin -admin-pass "load admin passphrase" -c 200 -d "${updur}s" -rate 40 -acks "$work/acks.jsonl" >"$work/loadgen.out" 2>&1 &
@@ -89,6 +109,7 @@ echo "ratio downloads/tar: $(echo "scale=2; $loaded / $tarloaded" | bc)"
 wait "$lg_pid" || true
 lg_pid=
 cat "$work/loadgen.out"
+fi
 
 echo "== Range resume from a random offset"
 off=$(( (RANDOM * 32768 + RANDOM) % size ))

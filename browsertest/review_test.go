@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -38,7 +39,10 @@ func pendingClip(t *testing.T, e *env, n uint64, text string) string {
 	}
 	c := &corpus.Clip{ProjectID: sp.ProjectID, SpeakerID: sp.ID, ClientClipID: fmt.Sprintf("review-%c", 'a'+n), DurationS: 5,
 		SampleRate: 16000, Channels: 1, Bits: 16, Mode: "prompted", NoiseBand: "low", Transcript: text,
-		Receipt: []byte(`{"findings":[],"measurements":{"noise_floor_dbfs":-65,"snr_db":47}}`)}
+		Receipt: []byte(`{"findings":[],"measurements":{"noise_floor_dbfs":-65,"speech_level_dbfs":-18.2,"snr_db":47,"active_s":3,` +
+			`"leading_silence_s":1,"trailing_silence_s":1,"clipped_ratio":0,"clipped_samples":0,"clipped_runs":0,"clipped_runs_3":0,` +
+			`"longest_clipped_run":0,"dc_offset":0,"peak_dbfs":-12.5,"rms_dbfs":-22,"dropouts":0,"dropout_s":0,"noise_band":"low",` +
+			`"non_speech_s":2,"frames_analyzed":500}}`)}
 	if err := e.db.CommitClip(ctx, c, up); err != nil {
 		t.Fatal(err)
 	}
@@ -89,6 +93,7 @@ func TestReviewPageKeyboard(t *testing.T) {
 		t.Fatalf("review page shows %s, want the oldest clip %s", id, first)
 	}
 	waitFor(t, ctx, 10*time.Second, "the waveform", `document.getElementById('waveform').dataset.peaks.split(',').length > 100`)
+	reviewMeasurements(t, ctx)
 	// Space plays.
 	within(t, ctx, 10*time.Second, "space", chromedp.KeyEvent(" "))
 	waitFor(t, ctx, 15*time.Second, "playback", `document.getElementById('review').dataset.playing === 'true' || document.getElementById('audio').currentTime > 0`)
@@ -125,6 +130,61 @@ func TestReviewPageKeyboard(t *testing.T) {
 		t.Fatal("a JavaScript dialog opened")
 	}
 	e.audit()
+}
+
+// reviewMeasurements checks the measurement table a reviewer sees (issue
+// 10 §2): grouped under level, noise, clipping and silence, every label in
+// zh-TW with its English beside (lang="en"), every figure in its unit, and
+// no JSON key; the table is on screen when scrolled to.
+func reviewMeasurements(t *testing.T, ctx context.Context) {
+	t.Helper()
+	groups := eval[[]string](t, ctx, `[...document.querySelectorAll('[data-testid=review-measurements] tbody[data-group]')].map((b) => b.dataset.group)`)
+	if strings.Join(groups, " ") != "level noise clipping silence" {
+		t.Errorf("measurement groups %q, want level noise clipping silence", groups)
+	}
+	heads := eval[[]string](t, ctx, `[...document.querySelectorAll('[data-testid=review-measurements] th[scope=rowgroup]')].map((th) => th.innerText)`)
+	if strings.Join(heads, "|") != "音量 level|噪音 noise|爆音 clipping|語音與靜音 speech and silence" {
+		t.Errorf("group headings %q", heads)
+	}
+	rows := eval[[][]string](t, ctx, `[...document.querySelectorAll('[data-testid=review-measurements] th[scope=row]')].map((th) => {
+		const en = th.querySelector('span[lang=en]');
+		return [th.firstChild.textContent.trim(), en ? en.textContent : '', th.nextElementSibling ? th.nextElementSibling.innerText : ''];
+	})`)
+	want := map[string][2]string{
+		"背景噪音": {"noise floor", "-65.0 dBFS"}, "訊噪比": {"SNR", "47.0 dB"},
+		"爆音": {"clipped", "0%"}, "語音長度": {"speech", "3.00 秒 3.00 s"}, "噪音等級": {"noise band", "低噪音 low"}, "斷音": {"dropouts", "0 處斷音 0 dropouts"},
+	}
+	got := map[string][2]string{}
+	for _, r := range rows {
+		if len(r) == 3 {
+			got[r[0]] = [2]string{r[1], r[2]}
+			if r[1] == "" {
+				t.Errorf("row %q has no English beside it", r[0])
+			}
+		}
+	}
+	for zh, w := range want {
+		if g, ok := got[zh]; !ok || g[0] != w[0] || (w[1] != "" && g[1] != w[1]) {
+			t.Errorf("measurement %s = %q, want %q", zh, g, w)
+		}
+	}
+	text := eval[string](t, ctx, `document.querySelector('[data-testid=review-measurements]').innerText`)
+	for _, key := range []string{"noise_floor_dbfs", "snr_db", "clipped_runs_3", "_"} {
+		if strings.Contains(text, key) {
+			t.Errorf("the measurements show %q:\n%s", key, text)
+		}
+	}
+	visible := eval[bool](t, ctx, `(() => {
+		const tb = document.querySelector('[data-testid=review-measurements] tbody[data-group=noise]');
+		tb.scrollIntoView();
+		const r = tb.getBoundingClientRect();
+		return r.height > 0 && r.width > 0 && r.top < window.innerHeight && getComputedStyle(tb).visibility !== 'hidden';
+	})()`)
+	if !visible {
+		t.Errorf("the measurement table is not visible")
+	}
+	t.Logf("measurements:\n%s", text)
+	eval[bool](t, ctx, `(window.scrollTo(0, 0), true)`)
 }
 
 // waitAcross polls a predicate across page loads (the review page loads

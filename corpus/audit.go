@@ -34,6 +34,9 @@ func AuditDir(ctx context.Context, dir string, verifyHashes bool) (*AuditReport,
 	if err := db.openReader(ctx); err != nil {
 		return nil, fmt.Errorf("audit %s: %w", dir, err)
 	}
+	if err := db.checkSchemaRead(ctx); err != nil {
+		return nil, fmt.Errorf("audit: %w", err)
+	}
 	return db.Audit(ctx, verifyHashes)
 }
 

@@ -13,6 +13,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -49,6 +50,9 @@ type Options struct {
 	// sends to SQLite, and its arguments, before it runs (trace.go): for
 	// tests that check what a request runs. Nil in production.
 	OnStatement func(query string, args []any)
+	// Logger gets the notice Open gives before it migrates an existing
+	// corpus (both schema versions, the copy it kept); default slog's.
+	Logger *slog.Logger
 }
 
 // DB is the corpus: a data directory holding dialect.db (SQLite, WAL),
@@ -78,6 +82,11 @@ type DB struct {
 
 	// onStatement is Options.OnStatement.
 	onStatement func(query string, args []any)
+
+	// log is Options.Logger. schemaMax, when set (tests), makes the corpus
+	// behave like the binary whose newest migration has that version.
+	log       *slog.Logger
+	schemaMax int
 }
 
 // Layout of the data directory.
@@ -134,7 +143,7 @@ func Open(ctx context.Context, dir string, opts Options) (_ *DB, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("open corpus: %w", err)
 	}
-	db := &DB{dir: abs, now: opts.Now, grace: opts.Grace, onStatement: opts.OnStatement}
+	db := &DB{dir: abs, now: opts.Now, grace: opts.Grace, onStatement: opts.OnStatement, log: opts.Logger}
 	if db.now == nil {
 		db.now = time.Now
 	}
@@ -276,6 +285,7 @@ func (db *DB) checkPragmas(ctx context.Context) error {
 
 // Close closes the database.
 func (db *DB) Close() error {
+	db.stopBackground() // background hashing of release archives
 	var errs []error
 	// Readers first: the last connection to close checkpoints the WAL, and
 	// only the writer can.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"time"
 )
 
 // Test hooks: export_test.go is compiled only with the tests, so the
@@ -36,4 +37,21 @@ func SetClosePart(fn func(*os.File) error) (restore func()) {
 	old := closePart
 	closePart = fn
 	return func() { closePart = old }
+}
+
+// MigrateAs does what Open does to the database in dir up to its
+// migrations, as the binary whose newest migration is version would: it
+// creates the corpus at that schema, or migrates it to that version, or
+// refuses it as newer (upgrade tests build old corpora with it).
+func MigrateAs(ctx context.Context, dir string, version int) (err error) {
+	db := &DB{dir: dir, now: time.Now, grace: defaultGrace, schemaMax: version}
+	defer func() {
+		if cerr := db.Close(); err == nil {
+			err = cerr
+		}
+	}()
+	if err := db.openFiles(true); err != nil {
+		return err
+	}
+	return db.openWriter(ctx)
 }

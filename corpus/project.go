@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"time"
+	_ "time/tzdata" // zones by name, whatever the machine has installed
 
 	"github.com/dialect-corpus/dialect/release"
 )
@@ -26,6 +28,9 @@ func (p *Project) validate() error {
 	}
 	if err := p.Split.OrDefault().Validate(); err != nil {
 		return fmt.Errorf("project %w", err)
+	}
+	if _, err := time.LoadLocation(p.TimeZone); err != nil || p.TimeZone == "Local" {
+		return fmt.Errorf("project time zone %q: want an IANA name such as Asia/Taipei", p.TimeZone)
 	}
 	for name, raw := range map[string]json.RawMessage{"check_config": p.CheckConfig, "lint_config": p.LintConfig} {
 		if len(raw) != 0 && !json.Valid(raw) {
@@ -85,7 +90,7 @@ func (db *DB) Projects(ctx context.Context) (ps []*Project, err error) {
 }
 
 const projectColumns = `id, slug, name, dialect, modes, band_quota, rate_cents_per_minute, currency,
-	consent_text, consent_version, check_config, lint_config, created_at, reviews_required, license, terms, split`
+	consent_text, consent_version, check_config, lint_config, created_at, reviews_required, license, terms, split, time_zone`
 
 func createProject(ctx context.Context, t *tx, p *Project) error {
 	if p.ConsentVersion == 0 {
@@ -108,10 +113,10 @@ func createProject(ctx context.Context, t *tx, p *Project) error {
 	}
 	res, err := t.ExecContext(ctx, `INSERT INTO projects (slug, name, dialect, modes, band_quota,
 		rate_cents_per_minute, currency, consent_text, consent_version, check_config, lint_config, created_at,
-		reviews_required, license, terms, split) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		reviews_required, license, terms, split, time_zone) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		p.Slug, p.Name, p.Dialect, string(modes), string(quota), p.RateCentsPerMinute, p.Currency,
 		p.ConsentText, p.ConsentVersion, string(p.CheckConfig), string(p.LintConfig), nanos(t.now), p.ReviewsRequired,
-		p.License, p.Terms, split)
+		p.License, p.Terms, split, p.TimeZone)
 	if err != nil {
 		return mapErr(err)
 	}
@@ -153,7 +158,7 @@ func scanProject(s scanner) (*Project, error) {
 	)
 	if err := s.Scan(&p.ID, &p.Slug, &p.Name, &p.Dialect, &modes, &quota, &p.RateCentsPerMinute,
 		&p.Currency, &p.ConsentText, &p.ConsentVersion, &checkConfig, &lintCfg, &created, &p.ReviewsRequired,
-		&p.License, &p.Terms, &split); err != nil {
+		&p.License, &p.Terms, &split, &p.TimeZone); err != nil {
 		return nil, mapErr(err)
 	}
 	var err error
@@ -193,4 +198,17 @@ func parseSplit(s string) (c release.SplitConfig, err error) {
 		err = json.Unmarshal([]byte(s), &c)
 	}
 	return c, err
+}
+
+// Location is the project's time zone (TimeZone; UTC when unset or
+// unknown): every time shown to people is in it, named.
+func (p *Project) Location() *time.Location {
+	if p == nil || p.TimeZone == "" {
+		return time.UTC
+	}
+	loc, err := time.LoadLocation(p.TimeZone)
+	if err != nil {
+		return time.UTC
+	}
+	return loc
 }

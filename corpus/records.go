@@ -40,6 +40,9 @@ type Project struct {
 	// archives (release.SplitOf); zero percentages mean 80/10/10. Each
 	// release freezes it.
 	Split release.SplitConfig `json:"split"`
+	// TimeZone is where the campaign lives, an IANA name ("Asia/Taipei";
+	// "" = UTC): pages show times in it, with the zone named (Location).
+	TimeZone string `json:"time_zone"`
 }
 
 // Role is what a person may do.

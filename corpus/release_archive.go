@@ -1,7 +1,6 @@
 package corpus
 
 import (
-	"bufio"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -10,24 +9,19 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"os"
 	"path"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/dialect-corpus/dialect/release"
 )
 
-// Vendor archives are built once per release and format, then served as
-// files (http.ServeContent gives Range for free, and the kernel's sendfile
-// the speed). A build writes releases/<id>/.<format>.<random>.tmp, fsyncs
-// it, renames it to releases/<id>/<format>.tar, fsyncs the directory and only
-// then records its SHA-256 in release_archives (reliability.md F-05): a
-// crash at any point leaves either no <format>.tar, and the next request
-// builds again, or a whole one. A file is served only if its size and
-// SHA-256 match the row (the hash is checked once per process).
+// Vendor archives are assembled at each request from a plan and the clip
+// files (release_assembled.go). Older versions built each one once into
+// releases/<id>/<format>.tar and recorded its SHA-256 in release_archives;
+// such a file is still served if its size and SHA-256 match the row (the
+// hash is checked once per process).
 //
 // The archive's bytes depend only on what CreateRelease froze (the clips'
 // rows in release_clips, the release row), on the transcriptions those rows
@@ -37,22 +31,30 @@ import (
 
 const releasesDir = "releases"
 
-// ArchiveFile is an open, verified archive.
+// ArchiveFile is an open archive: a file built by an older version
+// (*os.File), or one assembled from its plan (release_assembled.go).
 type ArchiveFile struct {
-	*os.File
+	io.ReadSeekCloser
 	// Name is the download's file name: made by the server from ids only.
-	Name    string
+	Name string
+	// SHA256 is the archive's hex SHA-256, "" while it is still being
+	// worked out (PrepareReleaseArchives).
 	SHA256  string
 	Size    int64
 	ModTime time.Time
 }
 
-// archiveLocks holds one mutex per (corpus, release, format): one build at a
-// time, and concurrent first downloads wait for it instead of building too.
+// archiveLocks holds one mutex per (corpus, release, format): one plan
+// build at a time, and concurrent first downloads wait for it.
 var archiveLocks sync.Map // archiveKey → *sync.Mutex
 
-// verified remembers the archives whose SHA-256 this process has checked.
+// verified remembers the archive files whose SHA-256 this process has
+// checked.
 var verified sync.Map // archiveKey → sha256
+
+// legacyChecked remembers the archive files this process has set out to
+// replace by their assembled archive.
+var legacyChecked sync.Map // archiveKey → true
 
 type archiveKey struct {
 	db     *DB
@@ -61,13 +63,16 @@ type archiveKey struct {
 }
 
 // archiveHook, when set (tests), is called with the bytes written so far
-// during a build; a test's child process exits there to crash mid-build.
+// while a plan is made; a test's child process exits there to crash
+// mid-build.
 var archiveHook func(written int64)
 
 // ReleaseArchive opens the archive of a published release in format (kaldi,
-// hf, nemo, cv), building it first when it does not exist yet. The caller
-// closes it. ErrNotFound for an unknown release, ErrInvalid for an unknown
-// format.
+// hf, nemo, cv): the archive file an older version built, if there is a
+// whole one, else the archive assembled from its plan, made first if need
+// be (rows only, no audio: well under a second). No byte of audio is read
+// before the caller reads. The caller closes it. ErrNotFound for an
+// unknown release, ErrInvalid for an unknown format.
 func (db *DB) ReleaseArchive(ctx context.Context, id int64, format string) (*ArchiveFile, error) {
 	f, err := release.ParseFormat(format)
 	if err != nil {
@@ -83,30 +88,50 @@ func (db *DB) ReleaseArchive(ctx context.Context, id int64, format string) (*Arc
 	mu.Lock()
 	defer mu.Unlock()
 
-	name := archivePath(id, f)
 	sum, size, err := db.archiveRow(ctx, id, f)
 	switch {
 	case err == nil:
-		af, err := db.openArchive(key, name, sum, size, r)
+		af, err := db.openArchive(key, archivePath(id, f), sum, size, r)
 		if err == nil {
+			if _, ok := legacyChecked.LoadOrStore(key, true); !ok {
+				// Show the assembled archive has the file's bytes, then
+				// drop the file (prepareArchive).
+				db.PrepareInBackground(id)
+			}
 			return af, nil
 		}
 		if !errors.Is(err, fs.ErrNotExist) && !errors.Is(err, errArchiveDamaged) {
 			return nil, err
 		}
-		// Missing or damaged: build it again below. The new bytes must
-		// hash to the recorded SHA-256, or buildArchive refuses them.
-	case !errors.Is(err, ErrNotFound):
+		// No whole archive file (the usual case): assemble it.
+	case errors.Is(err, ErrNotFound):
+		sum, size = "", -1
+	default:
 		return nil, err
 	}
-	if err := db.buildArchive(context.WithoutCancel(ctx), r, f, sum); err != nil {
-		return nil, err
+	if v, ok := refused.Load(key); ok {
+		return nil, v.(error)
 	}
-	sum, size, err = db.archiveRow(ctx, id, f)
+	built, err := db.ensurePlan(context.WithoutCancel(ctx), r, f)
 	if err != nil {
 		return nil, err
 	}
-	return db.openArchive(key, name, sum, size, r)
+	if built && sum != "" {
+		unverified.Store(key, struct{}{}) // checked in the background
+	}
+	a, err := db.openAssembled(id, f)
+	if err != nil {
+		return nil, err
+	}
+	if size >= 0 && a.size != size {
+		_ = a.Close() // only read
+		return nil, fmt.Errorf("release %d %s: assembled archive is %d bytes, recorded %d: %w", id, f, a.size, size, ErrCorrupt)
+	}
+	if sum == "" || built {
+		db.PrepareInBackground(id)
+	}
+	return &ArchiveFile{ReadSeekCloser: a, Name: ArchiveName(r, string(f)), SHA256: sum, Size: a.size,
+		ModTime: r.CreatedAt.Truncate(time.Second)}, nil
 }
 
 var errArchiveDamaged = errors.New("archive file does not match its recorded size or SHA-256")
@@ -158,72 +183,8 @@ func (db *DB) openArchive(key archiveKey, name, sum string, size int64, r *Relea
 		}
 		verified.Store(key, sum)
 	}
-	return &ArchiveFile{File: file, Name: ArchiveName(r, string(key.format)), SHA256: sum, Size: size,
+	return &ArchiveFile{ReadSeekCloser: file, Name: ArchiveName(r, string(key.format)), SHA256: sum, Size: size,
 		ModTime: r.CreatedAt.Truncate(time.Second)}, nil
-}
-
-// buildArchive writes the archive durably and records it. want, if set, is
-// the SHA-256 recorded by an earlier build: a rebuild must match it.
-func (db *DB) buildArchive(ctx context.Context, r *Release, f release.Format, want string) (err error) {
-	dir := path.Join(releasesDir, strconv.FormatInt(r.ID, 10))
-	if err := db.root.MkdirAll(dir, dirPerm); err != nil {
-		return mapErr(err)
-	}
-	// Temp files of builds that crashed.
-	if ents, err := fs.ReadDir(db.root.FS(), dir); err == nil {
-		for _, e := range ents {
-			if strings.HasPrefix(e.Name(), "."+string(f)+".") && strings.HasSuffix(e.Name(), ".tmp") {
-				_ = db.root.Remove(path.Join(dir, e.Name()))
-			}
-		}
-	}
-	tmp := path.Join(dir, "."+string(f)+"."+newID()+".tmp")
-	file, err := db.root.OpenFile(tmp, os.O_RDWR|os.O_CREATE|os.O_EXCL, filePerm)
-	if err != nil {
-		return mapErr(err)
-	}
-	defer func() {
-		if err != nil {
-			_ = file.Close()
-			_ = db.root.Remove(tmp)
-		}
-	}()
-	h := sha256.New()
-	var out io.Writer = file
-	size := 1 << 20
-	if archiveHook != nil {
-		out, size = &hookWriter{w: file}, 4<<10
-	}
-	bw := bufio.NewWriterSize(io.MultiWriter(out, h), size)
-	n, err := db.WriteReleaseArchive(ctx, bw, r, string(f))
-	if err != nil {
-		return err
-	}
-	if err := bw.Flush(); err != nil {
-		return mapErr(err)
-	}
-	sum := hex.EncodeToString(h.Sum(nil))
-	if want != "" && sum != want {
-		return fmt.Errorf("release %d %s: rebuilt archive has SHA-256 %s, recorded %s: %w", r.ID, f, sum, want, ErrCorrupt)
-	}
-	if err := file.Sync(); err != nil {
-		return mapErr(err)
-	}
-	if err := file.Close(); err != nil {
-		return mapErr(err)
-	}
-	if err := db.root.Rename(tmp, archivePath(r.ID, f)); err != nil {
-		return mapErr(err)
-	}
-	if err := syncDir(db.root, dir); err != nil {
-		return mapErr(err)
-	}
-	return db.update(ctx, func(ctx context.Context, t *tx) error {
-		_, err := t.ExecContext(ctx, `INSERT INTO release_archives (release_id, format, sha256, bytes, built_at)
-			VALUES (?, ?, ?, ?, ?) ON CONFLICT (release_id, format) DO UPDATE SET built_at = excluded.built_at
-			WHERE sha256 = excluded.sha256 AND bytes = excluded.bytes`, r.ID, string(f), sum, n, nanos(t.now))
-		return mapErr(err)
-	})
 }
 
 type hookWriter struct {
@@ -246,6 +207,17 @@ func (db *DB) WriteReleaseArchive(ctx context.Context, w io.Writer, r *Release, 
 	if err != nil {
 		return 0, fmt.Errorf("%w: %w", ErrInvalid, err)
 	}
+	return release.Write(ctx, w, f, releaseMeta(r), &releaseSource{db: db, id: r.ID})
+}
+
+// writeReleasePlan is WriteReleaseArchive's plan (release.WritePlan): the
+// skeleton to skel, the pieces to piece; no audio is read.
+func (db *DB) writeReleasePlan(ctx context.Context, skel io.Writer, r *Release, f release.Format, piece func(release.Piece) error) (int64, error) {
+	return release.WritePlan(ctx, skel, f, releaseMeta(r), &releaseSource{db: db, id: r.ID}, piece)
+}
+
+// releaseMeta is what release.Write needs of the release row.
+func releaseMeta(r *Release) *release.Meta {
 	var val struct {
 		Check, CheckOverrides, Lint, LintOverrides json.RawMessage
 	}
@@ -258,7 +230,7 @@ func (db *DB) WriteReleaseArchive(ctx context.Context, w io.Writer, r *Release, 
 		Validation: release.Validation{CheckConfig: nullless(val.Check), CheckOverrides: nullless(val.CheckOverrides),
 			LintConfig: nullless(val.Lint), LintOverrides: nullless(val.LintOverrides)},
 		Layout: r.Layout, Slug: r.ProjectSlug, License: r.License, Terms: r.Terms, Split: r.Split}
-	return release.Write(ctx, w, f, m, &releaseSource{db: db, id: r.ID})
+	return m
 }
 
 func nullless(b json.RawMessage) []byte {

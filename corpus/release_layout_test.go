@@ -3,6 +3,7 @@ package corpus_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -82,12 +83,10 @@ func TestDB_ReleaseLayout(t *testing.T) {
 	}
 	MustCloseDB(t, db)
 
-	// The flat release's archives, missing, are built again by this code:
-	// flat, to the bytes first served.
+	// The flat release's archives, their plans gone, are planned again by
+	// this code: flat, to the bytes first served.
 	for format := range flat {
-		if err := os.Remove(filepath.Join(dir, "releases", fmt.Sprint(old.ID), format+".tar")); err != nil {
-			t.Fatal(err)
-		}
+		removeArchiveFiles(t, dir, old.ID, format)
 	}
 	db = MustOpenDBAt(t, dir, corpus.Options{})
 	defer MustCloseDB(t, db)
@@ -150,9 +149,7 @@ func TestDB_ReleaseFreezesProjectTerms(t *testing.T) {
 		t.Fatal(err)
 	}
 	MustCloseDB(t, db)
-	if err := os.Remove(filepath.Join(dir, "releases", fmt.Sprint(r1.ID), "cv.tar")); err != nil {
-		t.Fatal(err)
-	}
+	removeArchiveFiles(t, dir, r1.ID, "cv")
 	db = MustOpenDBAt(t, dir, corpus.Options{})
 	defer MustCloseDB(t, db)
 	if after := archiveBytes(t, db, r1.ID, "cv"); !bytes.Equal(after, before) {
@@ -199,5 +196,23 @@ func TestDB_ReleaseSplitsStable(t *testing.T) {
 				t.Errorf("%s: %s was in %s in release 1, in %q in release 2", format, id, s, a2.Split[id])
 			}
 		}
+	}
+}
+
+// removeArchiveFiles removes what a release's archive in format left on
+// disk: its plan and skeleton (and an archive file of older versions).
+func removeArchiveFiles(tb testing.TB, dir string, id int64, format string) {
+	tb.Helper()
+	n := 0
+	for _, ext := range []string{".tar", ".plan", ".skel"} {
+		err := os.Remove(filepath.Join(dir, "releases", fmt.Sprint(id), format+ext))
+		if err == nil {
+			n++
+		} else if !errors.Is(err, os.ErrNotExist) {
+			tb.Fatal(err)
+		}
+	}
+	if n == 0 {
+		tb.Fatalf("release %d %s: no archive files to remove", id, format)
 	}
 }

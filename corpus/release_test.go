@@ -284,11 +284,46 @@ func TestDB_ReleaseArchive(t *testing.T) {
 		t.Fatalf("unknown release: %v", err)
 	}
 	want := archiveBytes(t, db, r.ID, "kaldi")
+	if err := db.PrepareReleaseArchives(ctx, r.ID, nil); err != nil {
+		t.Fatal(err)
+	}
 	MustCloseDB(t, db)
 
-	// A damaged or missing archive is never served: it is rebuilt, to the
-	// same bytes.
+	// An archive file an older version built, whole and matching its row,
+	// is served from the file.
 	path := filepath.Join(dir, "releases", fmt.Sprint(r.ID), "kaldi.tar")
+	if err := os.WriteFile(path, want, 0o640); err != nil {
+		t.Fatal(err)
+	}
+	db = MustOpenDBAt(t, dir, corpus.Options{})
+	af, err := db.ReleaseArchive(ctx, r.ID, "kaldi")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := af.ReadSeekCloser.(*os.File); !ok {
+		t.Fatalf("a whole archive file of an older version is not served as the file: %T", af.ReadSeekCloser)
+	}
+	_ = af.Close() // only read
+	if got := archiveBytes(t, db, r.ID, "kaldi"); !bytes.Equal(got, want) {
+		t.Fatal("archive file served differently")
+	}
+	// Once the assembled archive is shown to hash to the file's SHA-256,
+	// the file (a copy of the audio) is dropped; the bytes stay.
+	if err := db.PrepareReleaseArchives(ctx, r.ID, nil); err != nil {
+		t.Fatal(err)
+	}
+	MustCloseDB(t, db)
+	if _, err := os.Stat(path); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("archive file after its assembled archive matched: %v", err)
+	}
+	db = MustOpenDBAt(t, dir, corpus.Options{})
+	if got := archiveBytes(t, db, r.ID, "kaldi"); !bytes.Equal(got, want) {
+		t.Fatal("assembled archive differs from the dropped file")
+	}
+	MustCloseDB(t, db)
+
+	// A damaged or missing archive file is never served: the archive is
+	// assembled instead, to the same bytes.
 	damaged := append([]byte(nil), want...)
 	damaged[len(damaged)/2] ^= 0xff
 	if err := os.WriteFile(path, damaged, 0o640); err != nil {
@@ -337,12 +372,14 @@ func TestF05_CrashDuringArchiveBuild(t *testing.T) {
 		t.Fatalf("child: %v, want exit 137\n%s", err, out)
 	}
 	rdir := filepath.Join(dir, "releases", fmt.Sprint(r.ID))
-	if _, err := os.Stat(filepath.Join(rdir, "kaldi.tar")); !errors.Is(err, os.ErrNotExist) {
-		t.Fatalf("kaldi.tar after the crash: %v", err)
+	for _, name := range []string{"kaldi.tar", "kaldi.plan"} {
+		if _, err := os.Stat(filepath.Join(rdir, name)); !errors.Is(err, os.ErrNotExist) {
+			t.Fatalf("%s after the crash: %v", name, err)
+		}
 	}
 	tmps, _ := filepath.Glob(filepath.Join(rdir, ".kaldi.*.tmp"))
-	if len(tmps) != 1 {
-		t.Fatalf("temp files after the crash: %v, want the partial one", tmps)
+	if len(tmps) != 2 {
+		t.Fatalf("temp files after the crash: %v, want the partial skeleton and plan", tmps)
 	}
 
 	db = MustOpenDBAt(t, dir, corpus.Options{})

@@ -8,7 +8,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io/fs"
-	"sort"
 	"time"
 )
 
@@ -138,15 +137,33 @@ func (db *DB) migrate(ctx context.Context) error {
 	)`); err != nil {
 		return mapErr(err)
 	}
-	names, err := fs.Glob(migrationFS, "migrations/*.sql")
+	names, err := embeddedMigrations(db.schemaMax)
 	if err != nil {
 		return err
 	}
-	sort.Strings(names)
+	// upgrade.go: refuse a newer schema; before migrating an existing
+	// corpus, say so and keep a copy of the database as it was.
+	st, err := readSchema(ctx, db.w)
+	if err != nil {
+		return err
+	}
+	var pending []string
 	for _, name := range names {
+		if !st.applied[name] {
+			pending = append(pending, name)
+		}
+	}
+	if err := db.beforeMigrate(ctx, st, names, pending); err != nil {
+		return err
+	}
+	for _, name := range pending {
 		if err := db.migrateFile(ctx, name); err != nil {
 			return fmt.Errorf("%s: %w", name, err)
 		}
+	}
+	if len(pending) > 0 {
+		_, err := db.w.ExecContext(ctx, fmt.Sprintf(`PRAGMA user_version = %d`, migrationVersion(names[len(names)-1])))
+		return mapErr(err)
 	}
 	return nil
 }

@@ -9,7 +9,9 @@ func DemoProject() corpus.Project {
 		Slug:    "demo",
 		Name:    "台語日常句 Taiwanese Hokkien everyday sentences (demo)",
 		Dialect: "nan-TW",
-		Modes:   []string{"prompted", "monologue"},
+		// The campaign lives in Taiwan: pages show its times there.
+		TimeZone: "Asia/Taipei",
+		Modes:    []string{"prompted", "monologue"},
 		// 1,000 clips: half in a quiet room, the rest in ordinary and in
 		// noisy places, for a corpus that works outside the studio.
 		BandQuota:          map[string]int{"low": 500, "medium": 300, "high": 200},

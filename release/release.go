@@ -159,6 +159,13 @@ type entry struct {
 // utterance); audio is streamed from src, and each WAV is checked against
 // its recorded size and SHA-256 as it passes (ErrAudioMismatch).
 func Write(ctx context.Context, w io.Writer, f Format, m *Meta, src Source) (int64, error) {
+	buf := make([]byte, 256<<10)
+	return write(ctx, w, f, m, src, func(tw *tar.Writer, u *Utterance) error { return copyAudio(ctx, tw, src, u, buf) })
+}
+
+// write is Write with the audio members' content left to audio, which
+// must write exactly u.Bytes bytes to tw.
+func write(ctx context.Context, w io.Writer, f Format, m *Meta, src Source, audio func(tw *tar.Writer, u *Utterance) error) (int64, error) {
 	if _, err := ParseFormat(string(f)); err != nil {
 		return 0, err
 	}
@@ -203,7 +210,6 @@ func Write(ctx context.Context, w io.Writer, f Format, m *Meta, src Source) (int
 	cw := &countWriter{w: w}
 	tw := tar.NewWriter(cw)
 	mtime := m.CreatedAt.UTC().Truncate(time.Second)
-	buf := make([]byte, 256<<10)
 	for _, e := range entries {
 		if err := ctx.Err(); err != nil {
 			return cw.n, err
@@ -224,7 +230,7 @@ func Write(ctx context.Context, w io.Writer, f Format, m *Meta, src Source) (int
 				return cw.n, err
 			}
 		default:
-			if err := copyAudio(ctx, tw, src, e.utt, buf); err != nil {
+			if err := audio(tw, e.utt); err != nil {
 				return cw.n, err
 			}
 		}

@@ -23,7 +23,6 @@ var routeAccess = map[string]string{
 	"GET /favicon.ico":                        "public",
 	"GET /record":                             "speaker",
 	"GET /healthz":                            "public",
-	"GET /metrics":                            "public",
 	"POST /api/v1/session":                    "public",
 	"DELETE /api/v1/session":                  "speaker reviewer admin vendor",
 	"GET /api/v1/me":                          "speaker reviewer admin",

@@ -152,6 +152,8 @@ type clipView struct {
 	Receipt *recorder.Receipt `json:"receipt"`
 	// Decisions is the clip's decision history with reasons (review.go).
 	Decisions []decisionView `json:"decisions,omitempty"`
+	// Loc is the project's time zone, for pages (timezone.go).
+	Loc *time.Location `json:"-"`
 }
 
 func viewClip(cl *corpus.Clip) clipView {

@@ -147,7 +147,8 @@ func (s *Server) errorResponse(c *gin.Context) {
 	err := c.Errors[0].Err
 	ae := toAPIError(err)
 	if ae.Status >= 500 {
-		s.log.Error("request failed", "request_id", requestID(c), "path", c.FullPath(), "err", err.Error())
+		// "code" lets NewDedupHandler fold the same failure repeated.
+		s.log.Error("request failed", "request_id", requestID(c), "path", c.FullPath(), "code", ae.Code, "err", err.Error())
 	}
 	csrf := ""
 	if sess := currentSession(c); sess != nil {

@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -288,7 +289,7 @@ func TestFavicon(t *testing.T) {
 		t.Errorf("favicon.svg: %d %q", r.status, r.header.Get("Content-Type"))
 	}
 	page := string(c.do("GET", "/signin", nil).body)
-	if !strings.Contains(page, `<link rel="icon" href="/assets/favicon.svg"`) || !strings.Contains(page, `<link rel="icon" href="/favicon.ico"`) {
+	if !regexp.MustCompile(`<link rel="icon" href="/assets/favicon\.[0-9a-f]{12}\.svg"`).MatchString(page) || !strings.Contains(page, `<link rel="icon" href="/favicon.ico"`) {
 		t.Errorf("the sign-in page does not link the icon:\n%s", page)
 	}
 }

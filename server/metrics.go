@@ -7,7 +7,6 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
 // metrics are the Prometheus series of the server, on its own registry so
@@ -16,7 +15,9 @@ type metrics struct {
 	requests *prometheus.CounterVec
 	duration *prometheus.HistogramVec
 	clips    *prometheus.CounterVec
-	handler  gin.HandlerFunc
+	// reg is the registry, for the gauges added once options are known
+	// (health.go) and for MetricsHandler.
+	reg *prometheus.Registry
 }
 
 func newMetrics(reg *prometheus.Registry) *metrics {
@@ -25,10 +26,9 @@ func newMetrics(reg *prometheus.Registry) *metrics {
 		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "dialect_http_request_seconds", Help: "HTTP request latency by route.",
 			Buckets: []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30}}, []string{"method", "route"}),
 		clips: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "dialect_clips_ingested_total", Help: "Clips stored, by status."}, []string{"status"}),
+		reg:   reg,
 	}
 	reg.MustRegister(m.requests, m.duration, m.clips, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	h := promhttp.HandlerFor(reg, promhttp.HandlerOpts{})
-	m.handler = func(c *gin.Context) { h.ServeHTTP(c.Writer, c.Request) }
 	return m
 }
 

@@ -121,9 +121,13 @@ func (s *Server) logRequests(c *gin.Context) {
 	if route == "" {
 		route = "(no route)"
 	}
+	size := int64(c.Writer.Size())
+	if n, ok := c.Get(bytesSentKey); ok { // written past gin's writer (downloads)
+		size, _ = n.(int64)
+	}
 	attrs := []any{
 		"request_id", requestID(c), "method", c.Request.Method, "route", route,
-		"path", c.Request.URL.Path, "status", c.Writer.Status(), "bytes", c.Writer.Size(),
+		"path", c.Request.URL.Path, "status", c.Writer.Status(), "bytes", size,
 		"ms", float64(s.opts.Now().Sub(start).Microseconds()) / 1000, "ip", clientIP(c),
 	}
 	if ci := clientFrom(c); ci.Proxied {

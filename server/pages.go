@@ -1,12 +1,14 @@
 package server
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"html/template"
 	"io/fs"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -14,8 +16,11 @@ import (
 	"github.com/dialect-corpus/dialect/corpus"
 )
 
-func parsePages() (*template.Template, error) {
+func parsePages(bundle *assets.Bundle) (*template.Template, error) {
 	funcs := template.FuncMap{
+		// asset is the content-hashed URL of a static file ("app.css" →
+		// "/assets/app.3f9a1c2b4d5e.css"), served with a year's caching.
+		"asset": bundle.URL,
 		"statusZH": func(s corpus.ClipStatus) string {
 			return map[corpus.ClipStatus]string{corpus.StatusPendingReview: "已收到，等待審核", corpus.StatusRejected: "未通過", corpus.StatusAccepted: "已通過審核"}[s]
 		},
@@ -25,6 +30,11 @@ func parsePages() (*template.Template, error) {
 		// deref and historyOf serve review_history.html.
 		"deref":     func(p *float64) float64 { return *p },
 		"historyOf": func(v clipView, csrf string) historyArgs { return historyArgs{Clip: v, CSRF: csrf} },
+		// localTime and isoTime show a time in a project's zone
+		// (timezone.go): "2026-12-08 07:09 (Asia/Taipei)", and RFC 3339
+		// with its offset for <time datetime>.
+		"localTime": localTime,
+		"isoTime":   isoTime,
 		"bandZH": func(b string) string {
 			return map[string]string{"low": "低噪音", "medium": "中噪音", "high": "高噪音"}[b]
 		},
@@ -97,8 +107,11 @@ func (s *Server) pageHome(c *gin.Context) {
 			fail(c, err)
 			return
 		}
+		loc := s.projectLocation(ctx, u.ProjectID)
 		for _, cl := range clips {
-			d.Clips = append(d.Clips, viewClip(cl))
+			v := viewClip(cl)
+			v.Loc = loc
+			d.Clips = append(d.Clips, v)
 		}
 		s.addHistory(ctx, d.Clips)
 		if l, err := s.db.SpeakerLedger(ctx, u.ID); err == nil {
@@ -192,14 +205,6 @@ func passwordError(err error) *apiError {
 	return errf(http.StatusBadRequest, "weak_password", "password refused: "+msg, zh)
 }
 
-func (s *Server) healthz(c *gin.Context) {
-	if _, err := s.db.Projects(c.Request.Context()); err != nil {
-		c.JSON(http.StatusServiceUnavailable, gin.H{"status": "unavailable"})
-		return
-	}
-	c.JSON(http.StatusOK, gin.H{"status": "ok"})
-}
-
 // favicon serves the site icon at the address browsers ask for on their own
 // (an ICO made for this project; pages also link the SVG under /assets/).
 func (s *Server) favicon(c *gin.Context) {
@@ -212,9 +217,35 @@ func (s *Server) favicon(c *gin.Context) {
 	c.Data(http.StatusOK, "image/x-icon", b)
 }
 
+// assets serves /assets/*path from the bundle (assets.Bundle): under a
+// current hashed name, cached for a year as immutable; under its plain name
+// or a stale hash (a page from before a deploy), the current content, to be
+// revalidated (ETag) every time. Compressed files go gzip-encoded to
+// clients that accept it, made once at start-up; Vary tells caches so.
+// Range works on either (http.ServeContent).
 func (s *Server) assets(c *gin.Context) {
-	c.Header("Cache-Control", "public, max-age=3600")
-	http.StripPrefix("/assets", http.FileServer(http.FS(assets.Static))).ServeHTTP(c.Writer, c.Request)
+	f, current := s.bundle.Lookup(strings.TrimPrefix(c.Param("path"), "/"))
+	if f == nil {
+		fail(c, errNotFound)
+		return
+	}
+	h := c.Writer.Header()
+	h.Set("Content-Type", f.Type)
+	if current {
+		h.Set("Cache-Control", "public, max-age=31536000, immutable")
+	} else {
+		h.Set("Cache-Control", "public, no-cache")
+	}
+	body, etag := f.Body, `"`+f.Hash+`"`
+	if f.Gzip != nil {
+		h.Add("Vary", "Accept-Encoding")
+		if acceptsGzip(c.Request) {
+			body, etag = f.Gzip, `"`+f.Hash+`.gz"`
+			h.Set("Content-Encoding", "gzip")
+		}
+	}
+	h.Set("ETag", etag)
+	http.ServeContent(c.Writer, c.Request, "", time.Time{}, bytes.NewReader(body))
 }
 
 func jsonUnmarshal(b []byte, v any) error {

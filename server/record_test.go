@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"regexp"
 	"strings"
 	"testing"
 
@@ -23,8 +24,8 @@ func TestRecordPage(t *testing.T) {
 			t.Errorf("page lacks data-testid=%q", id)
 		}
 	}
-	if !strings.Contains(page, `<script type="module" src="/assets/recorder/record.js"></script>`) {
-		t.Error("page does not load /assets/recorder/record.js")
+	if !regexp.MustCompile(`<script type="module" src="/assets/recorder/record\.[0-9a-f]{12}\.js"></script>`).MatchString(page) {
+		t.Error("page does not load /assets/recorder/record.js under its hashed name")
 	}
 	if strings.Contains(page, "<script>") || strings.Contains(page, " onclick=") {
 		t.Error("inline script or handler: the CSP refuses it")

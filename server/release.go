@@ -21,12 +21,13 @@ import (
 
 // Vendor downloads (spec/api.md, reliability.md S-04, H-21, L-04, C5).
 //
-// A release's archive for a format is built once, durably, by corpus and
-// then served as a file with http.ServeContent: Range and If-Range come for
-// free, the bytes are the same at every request, and the kernel's sendfile
-// moves them. The first download of a format waits for the build (a 200 MB
-// release takes about a second); concurrent first downloads wait for the same
-// build.
+// A release's archive for a format is assembled by corpus at each request
+// from its member plan and the stored clip files (issue 21), and served
+// with http.ServeContent: Range and If-Range come for free, the bytes are
+// the same at every request, the first byte goes out at once whatever the
+// size, and the kernel's sendfile moves each file (downloadWriter.ReadFrom,
+// corpus's CopyTo). The archive's SHA-256 (ETag, X-Archive-SHA256) is
+// worked out once in the background when the release is created.
 
 // maxDownloadsPerVendor is C5's per-vendor concurrency.
 const maxDownloadsPerVendor = 4
@@ -178,11 +179,29 @@ func (s *Server) downloadRelease(c *gin.Context) {
 	h := c.Writer.Header()
 	h.Set("Content-Type", "application/x-tar")
 	h.Set("Content-Disposition", `attachment; filename="`+af.Name+`"`)
-	h.Set("ETag", `"`+af.SHA256+`"`)
-	h.Set("X-Archive-SHA256", af.SHA256)
+	if af.SHA256 != "" {
+		// Until the SHA-256 is worked out (in the background, once), the
+		// archive goes out without: If-Range falls back to the date.
+		h.Set("ETag", `"`+af.SHA256+`"`)
+		h.Set("X-Archive-SHA256", af.SHA256)
+	}
 	w := &downloadWriter{ResponseWriter: c.Writer, rc: http.NewResponseController(c.Writer)}
 	w.extend()
-	http.ServeContent(w, c.Request, af.Name, af.ModTime, af.File)
+	http.ServeContent(w, c.Request, af.Name, af.ModTime, af.ReadSeekCloser)
+	// The bytes went out through ReadFrom, past gin's count: the request
+	// log takes them from here.
+	c.Set(bytesSentKey, w.written)
+}
+
+// bytesSentKey holds, for a handler that writes past gin's writer, the
+// bytes of the body it sent, for the request log.
+const bytesSentKey = "dialect.bytes_sent"
+
+// rangeCopier is an archive assembled from several files (corpus): it
+// copies n bytes from its position to w, handing each file to w's
+// ReadFrom so that sendfile(2) moves them.
+type rangeCopier interface {
+	CopyTo(w io.Writer, n int64) (int64, error)
 }
 
 // downloader names who is downloading, for the concurrency limit and the log.
@@ -254,6 +273,7 @@ type downloadWriter struct {
 	gin.ResponseWriter
 	rc      *http.ResponseController
 	written int64
+	rf      io.ReaderFrom // net/http's, found once (readerFrom)
 }
 
 const downloadChunk = 1 << 20
@@ -273,17 +293,23 @@ func (w *downloadWriter) Write(p []byte) (int, error) {
 
 func (w *downloadWriter) ReadFrom(src io.Reader) (int64, error) {
 	w.WriteHeaderNow()
-	var rf io.ReaderFrom
-	if u, ok := w.ResponseWriter.(interface{ Unwrap() http.ResponseWriter }); ok {
-		rf, _ = u.Unwrap().(io.ReaderFrom)
-	}
-	if rf == nil {
-		return io.Copy(writerOnly{w}, src)
-	}
 	base, remain := src, int64(1<<62)
 	lr, limited := src.(*io.LimitedReader)
 	if limited {
 		base, remain = lr.R, lr.N
+	}
+	if rc, ok := base.(rangeCopier); ok {
+		// Each of its files comes back here as a LimitedReader of an
+		// *os.File, and goes on below.
+		n, err := rc.CopyTo(writerFrom{w}, remain)
+		if limited {
+			lr.N -= n
+		}
+		return n, err
+	}
+	rf := w.readerFrom()
+	if rf == nil {
+		return io.Copy(writerOnly{w}, src)
 	}
 	var total int64
 	for remain > 0 {
@@ -305,8 +331,41 @@ func (w *downloadWriter) ReadFrom(src io.Reader) (int64, error) {
 	return total, nil
 }
 
+// readerFrom is net/http's own response writer beneath gin's and the
+// middleware's wrappers (each Unwrap()s to the one below; gzipResponses's
+// passes an archive through, and holds nothing once the header is out),
+// whose ReadFrom hands an *os.File to the connection's sendfile(2); nil
+// when there is none.
+func (w *downloadWriter) readerFrom() io.ReaderFrom {
+	if w.rf != nil {
+		return w.rf
+	}
+	var cur http.ResponseWriter = w.ResponseWriter
+	for range 8 {
+		u, ok := cur.(interface{ Unwrap() http.ResponseWriter })
+		if !ok {
+			return nil
+		}
+		cur = u.Unwrap()
+		if _, wrapper := cur.(gin.ResponseWriter); wrapper {
+			continue
+		}
+		if rf, ok := cur.(io.ReaderFrom); ok {
+			w.rf = rf
+			return rf
+		}
+	}
+	return nil
+}
+
 // writerOnly hides ReadFrom, so io.Copy does not recurse.
 type writerOnly struct{ io.Writer }
+
+// writerFrom is the downloadWriter as an io.Writer and io.ReaderFrom only.
+type writerFrom struct{ w *downloadWriter }
+
+func (w writerFrom) Write(p []byte) (int, error)         { return w.w.Write(p) }
+func (w writerFrom) ReadFrom(r io.Reader) (int64, error) { return w.w.ReadFrom(r) }
 
 // releaseRequest is POST /api/v1/admin/releases.
 type releaseRequest struct {
@@ -360,5 +419,8 @@ func (s *Server) createRelease(c *gin.Context, projectID int64) (*corpus.Release
 	}
 	s.log.Info("release created", "by", currentUser(c).ID, "release_id", r.ID, "project_id", r.ProjectID,
 		"number", r.Number, "clips", r.Clips)
+	// Each format's plan and SHA-256, once, in the background; a download
+	// meanwhile is served all the same.
+	s.db.PrepareInBackground(r.ID)
 	return r, nil
 }

@@ -141,9 +141,7 @@ func (s *Server) buildReviewView(ctx context.Context, it *corpus.ReviewItem) *re
 		}
 	}
 	v.Segments = segments(cl.Transcript, v.Lint)
-	if v.Measurements != nil {
-		v.Figures = v.Measurements.FigureGroups()
-	}
+	v.Figures = storedFigures(cl.Receipt, v.Measurements)
 	if f, err := s.db.OpenClipFile(cl.ID); err == nil {
 		// A file that cannot be read is shown without tags or waveform (the
 		// reviewer still hears what plays and can reject it) and logged: a
@@ -166,6 +164,35 @@ func (s *Server) buildReviewView(ctx context.Context, it *corpus.ReviewItem) *re
 	}
 	v.PeaksCSV = strings.Join(ps, ",")
 	return v
+}
+
+// storedFigures groups the figures of m, a receipt's measurements, leaving
+// out those the stored receipt does not have (one stored before the figure
+// was measured): a missing figure is not a zero.
+func storedFigures(receipt json.RawMessage, m *validate.Measurements) []validate.FigureGroup {
+	if m == nil {
+		return nil
+	}
+	var raw struct {
+		Measurements map[string]json.RawMessage `json:"measurements"`
+	}
+	if jsonUnmarshal(receipt, &raw) != nil {
+		return nil
+	}
+	var out []validate.FigureGroup
+	for _, g := range m.FigureGroups() {
+		var kept []validate.Figure
+		for _, f := range g.Figures {
+			if _, ok := raw.Measurements[f.Key]; ok {
+				kept = append(kept, f)
+			}
+		}
+		if len(kept) > 0 {
+			g.Figures = kept
+			out = append(out, g)
+		}
+	}
+	return out
 }
 
 // segments cuts text into runs, marking those a finding covers (the first

@@ -18,6 +18,7 @@ import (
 // receipt's findings with their figure and threshold in both languages
 // (a receipt stored before findings carried texts included); a monologue's
 // topic without its internal "topic:" prefix. No JSON key reaches the page.
+// The speaker's own list of recordings shows the same texts.
 func TestReviewPageFigures(t *testing.T) {
 	e := newEnv(t, server.Options{LoginPerIPPerMinute: 1000})
 	ctx := t.Context()
@@ -152,6 +153,20 @@ func TestReviewPageFigures(t *testing.T) {
 	}
 	if p := rv.do("GET", "/api/v1/review/next?tab="+tab[1], nil).json()["prompt"]; p != human {
 		t.Errorf("prompt in JSON %q, want %q", p, human)
+	}
+
+	home := string(e.signIn("ah-bin").do("GET", "/", nil).body)
+	for _, want := range []string{
+		`背景噪音 -38.2 dBFS <span class="en" lang="en">noise floor -38.2 dBFS</span> · 噪音等級 過吵 <span class="en" lang="en">noise band too noisy</span>` +
+			` · 語音音量 -20.1 dBFS <span class="en" lang="en">speech level -20.1 dBFS</span> · 訊噪比 18.2 dB <span class="en" lang="en">SNR 18.2 dB</span>`,
+		"量測值 -38.2 dBFS · 標準 低於 -55 dBFS", `<span class="en" lang="en">measured 1.21% · threshold at most 0.1%</span>`,
+	} {
+		if !strings.Contains(home, want) {
+			t.Errorf("the speaker's home page lacks %s\n%s", want, section(t, home, `id="clip-`+c.ID, "</article>"))
+		}
+	}
+	if strings.Contains(home, "threshold &lt;") || strings.Contains(home, "(too_noisy)") {
+		t.Errorf("the speaker's home page shows raw figures:\n%s", section(t, home, `id="clip-`+c.ID, "</article>"))
 	}
 }
 

@@ -19,6 +19,7 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/dialect-corpus/dialect/assets"
 	"github.com/dialect-corpus/dialect/corpus"
 	"github.com/dialect-corpus/dialect/recorder"
 )
@@ -43,6 +44,13 @@ type Options struct {
 	UploadsPerSpeaker int
 	// MaxClipBytes limits one clip upload; 0 means 64 MiB.
 	MaxClipBytes int64
+	// MinFreeDisk is the free space (bytes) each folder of Disks must
+	// keep, or /healthz answers 503 naming "disk"; 0 means no minimum.
+	MinFreeDisk int64
+	// Disks are the folders whose free space /healthz checks and the
+	// dialect_disk_free_bytes gauge shows, by name ("data": the data
+	// directory, "temp": where request bodies spill). Empty: none.
+	Disks map[string]string
 	// Logger receives structured request logs; nil means discard.
 	Logger *slog.Logger
 	// Now replaces the clock in tests.
@@ -57,6 +65,7 @@ type Server struct {
 	log     *slog.Logger
 	engine  *gin.Engine
 	pages   *template.Template
+	bundle  *assets.Bundle // the static files as served (pages.go assets)
 	auth    *authState
 	metrics *metrics
 	// proxies are Options.TrustedProxies, parsed.
@@ -86,11 +95,15 @@ func New(opts Options, db *corpus.DB, rec *recorder.Service) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	pages, err := parsePages()
+	bundle, err := assets.Built()
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{opts: opts, db: db, rec: rec, log: opts.Logger, pages: pages,
+	pages, err := parsePages(bundle)
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{opts: opts, db: db, rec: rec, log: opts.Logger, pages: pages, bundle: bundle,
 		auth: newAuthState(opts), metrics: newMetrics(prometheus.NewRegistry()), proxies: proxies}
 	if len(proxies) > 0 {
 		s.log.Info("trusting reverse proxies", "trusted_proxies", fmt.Sprint(proxies))
@@ -106,6 +119,7 @@ func New(opts Options, db *corpus.DB, rec *recorder.Service) (*Server, error) {
 	e.HandleMethodNotAllowed = true
 	e.MaxMultipartMemory = 8 << 20
 	s.engine = e
+	s.registerDiskMetrics()
 	s.routes()
 	return s, nil
 }
@@ -200,7 +214,10 @@ const (
 // does not know.
 func (s *Server) routes() {
 	e := s.engine
-	e.Use(s.identify, s.requestID, s.recoverJSON, s.securityHeaders, s.logRequests, s.metrics.middleware, s.errorResponse)
+	// gzipResponses (compress.go) sits inside the logs and metrics, which
+	// count the bytes sent, and outside errorResponse, whose pages it
+	// compresses too.
+	e.Use(s.identify, s.requestID, s.recoverJSON, s.securityHeaders, s.logRequests, s.metrics.middleware, s.gzipResponses, s.errorResponse)
 	// authn first: the error page's header shows who is signed in.
 	e.NoRoute(s.authn, func(c *gin.Context) { fail(c, errNotFound) })
 	e.NoMethod(s.authn, func(c *gin.Context) {
@@ -226,7 +243,8 @@ func (s *Server) routes() {
 
 	// Operations.
 	e.GET("/healthz", s.allow(public), s.healthz)
-	e.GET("/metrics", s.allow(public), s.metrics.handler)
+	// /metrics is not here: it is served only on server.metrics_addr
+	// (MetricsHandler), so the public address answers 404 for it.
 
 	api := e.Group("/api/v1", noStore)
 	api.POST("/session", s.authn, s.allow(public), jsonLimit, s.createSession)

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -33,10 +34,12 @@ type projectStatsView struct {
 	Releases          []releaseView
 }
 
-// statsTable is one breakdown of the clips (by band, region, gender, age).
+// statsTable is one breakdown of the clips (by band, region, gender, age);
+// KeyZH and KeyEN head its first column.
 type statsTable struct {
-	ID, ZH, EN string
-	Rows       []statRowView
+	ID, ZH, EN   string
+	KeyZH, KeyEN string
+	Rows         []statRowView
 }
 
 type statRowView struct {
@@ -54,6 +57,11 @@ type releaseView struct {
 	*corpus.Release
 	HoursText string
 	ShortSHA  string
+	// Loc is the project's time zone (timezone.go).
+	Loc *time.Location
+	// Archives is how far the archives' SHA-256 has got (ready, pending
+	// or hashing with a percentage: corpus.ArchivesStatus).
+	Archives string
 }
 
 func hours(seconds float64) string { return fmt.Sprintf("%.2f", seconds/3600) }
@@ -98,10 +106,10 @@ func (s *Server) pageStats(c *gin.Context) {
 		}
 		v := projectStatsView{ProjectStats: st, HoursAll: fmt.Sprintf("%.2f", st.HoursAll), HoursOK: fmt.Sprintf("%.2f", st.HoursOK),
 			Tables: []statsTable{
-				{"by-band", "依噪音等級", "By noise band", statRowsView(st.ByBand)},
-				{"by-region", "依方言區", "By dialect region", statRowsView(st.ByRegion)},
-				{"by-gender", "依性別", "By gender", statRowsView(st.ByGender)},
-				{"by-age", "依年齡層", "By age band", statRowsView(st.ByAge)},
+				{"by-band", "依噪音等級", "By noise band", "噪音等級", "Noise band", statRowsView(st.ByBand)},
+				{"by-region", "依方言區", "By dialect region", "方言區", "Dialect region", statRowsView(st.ByRegion)},
+				{"by-gender", "依性別", "By gender", "性別", "Gender", statRowsView(st.ByGender)},
+				{"by-age", "依年齡層", "By age band", "年齡層", "Age band", statRowsView(st.ByAge)},
 			}}
 		for _, q := range st.Quotas {
 			pct := 100
@@ -111,7 +119,12 @@ func (s *Server) pageStats(c *gin.Context) {
 			v.Quotas = append(v.Quotas, quotaView{QuotaRow: q, Percent: pct})
 		}
 		for _, r := range st.Releases {
-			v.Releases = append(v.Releases, releaseView{Release: r, HoursText: fmt.Sprintf("%.2f", r.Hours), ShortSHA: r.ManifestSHA256[:12]})
+			archives, err := s.db.ArchivesStatus(ctx, r.ID)
+			if err != nil {
+				archives = "?" // the page is still worth showing
+			}
+			v.Releases = append(v.Releases, releaseView{Release: r, HoursText: fmt.Sprintf("%.2f", r.Hours), ShortSHA: r.ManifestSHA256[:12],
+				Archives: archives, Loc: p.Location()})
 		}
 		d.Projects = append(d.Projects, v)
 	}

@@ -97,7 +97,7 @@ func newProjectCmd(st streams) *cobra.Command {
 	}
 	create.Flags().StringVar(&name, "name", "", "project name")
 	create.Flags().StringVar(&slug, "slug", "", "short id used in URLs and commands (default from the name)")
-	create.Flags().StringVar(&file, "file", "", "YAML with dialect, modes, band_quota, rate_cents_per_minute, currency, consent_text, check, lint, license, terms, split")
+	create.Flags().StringVar(&file, "file", "", "YAML with dialect, modes, band_quota, rate_cents_per_minute, currency, consent_text, check, lint, license, terms, split, time_zone")
 	list := &cobra.Command{
 		Use:   "list",
 		Short: "List projects",
@@ -153,6 +153,9 @@ type projectFile struct {
 		Dev   int   `yaml:"dev"`
 		Test  int   `yaml:"test"`
 	} `yaml:"split"`
+	// TimeZone is the IANA zone pages show the project's times in
+	// ("Asia/Taipei"; default UTC).
+	TimeZone string `yaml:"time_zone"`
 }
 
 func decodeProjectYAML(b []byte, p *corpus.Project) error {
@@ -188,6 +191,9 @@ func decodeProjectYAML(b []byte, p *corpus.Project) error {
 		p.ReviewsRequired = f.ReviewsRequired
 	}
 	p.License, p.Terms = strings.TrimSpace(f.License), strings.TrimSpace(f.Terms)
+	if f.TimeZone != "" {
+		p.TimeZone = strings.TrimSpace(f.TimeZone)
+	}
 	if f.Split != nil {
 		p.Split = release.SplitConfig{Seed: f.Split.Seed, Train: f.Split.Train, Dev: f.Split.Dev, Test: f.Split.Test}
 		if err := p.Split.OrDefault().Validate(); err != nil {

@@ -68,6 +68,18 @@ bytes come from 'dialect export'.`,
 				r.Number, p.Slug, r.Clips, r.Speakers, r.Hours, r.ManifestSHA256); err != nil {
 				return fmt.Errorf("write output: %w", err)
 			}
+			// Each format's member plan and SHA-256, once: downloads are
+			// assembled from them, and a restart costs nothing.
+			last := map[string]int64{}
+			err = db.PrepareReleaseArchives(cmd.Context(), r.ID, func(format string, done, size int64) {
+				if size > 0 && (done == size || done-last[format] >= max(size/10, 1)) {
+					last[format] = done
+					_, _ = fmt.Fprintf(st.err, "archive %s: SHA-256 %d%% of %d bytes\n", format, done*100/size, size) // progress only
+				}
+			})
+			if err != nil {
+				return fmt.Errorf("release %d created; its archives' SHA-256 is left to the server: %w", r.ID, err)
+			}
 			return nil
 		},
 	}
@@ -76,7 +88,7 @@ bytes come from 'dialect export'.`,
 	var listProject string
 	list := &cobra.Command{
 		Use:   "list [--project SLUG]",
-		Short: "List published releases: id, project, number, clips, speakers, hours, created, manifest SHA-256",
+		Short: "List published releases: id, project, number, clips, speakers, hours, created, manifest SHA-256, archives' SHA-256 (ready, pending or hashing)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) (err error) {
 			db, err := openCorpus(cmd)
@@ -106,10 +118,14 @@ bytes come from 'dialect export'.`,
 			}
 			tw := tabwriter.NewWriter(st.out, 0, 4, 2, ' ', 0)
 			out := &printer{w: tw}
-			out.printf("ID\tPROJECT\tNUMBER\tCLIPS\tSPEAKERS\tHOURS\tCREATED\tMANIFEST\n")
+			out.printf("ID\tPROJECT\tNUMBER\tCLIPS\tSPEAKERS\tHOURS\tCREATED\tMANIFEST\tARCHIVES\n")
 			for _, r := range rs {
-				out.printf("%d\t%s\t%d\t%d\t%d\t%.2f\t%s\t%s\n", r.ID, slugs[r.ProjectID], r.Number, r.Clips, r.Speakers,
-					r.Hours, r.CreatedAt.Format(time.RFC3339), r.ManifestSHA256)
+				status, err := db.ArchivesStatus(cmd.Context(), r.ID)
+				if err != nil {
+					return err
+				}
+				out.printf("%d\t%s\t%d\t%d\t%d\t%.2f\t%s\t%s\t%s\n", r.ID, slugs[r.ProjectID], r.Number, r.Clips, r.Speakers,
+					r.Hours, r.CreatedAt.Format(time.RFC3339), r.ManifestSHA256, status)
 			}
 			if out.err == nil {
 				out.err = tw.Flush()

@@ -43,6 +43,9 @@ type streams struct {
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	st := streams{in: stdin, out: stdout, err: stderr}
 	root := newRootCmd(st)
+	// Once the whole tree is built: an unknown subcommand exits 2 at
+	// every level (config_strict.go).
+	strictCommands(root)
 	root.SetArgs(args)
 	root.SetIn(stdin)
 	root.SetOut(stdout)
@@ -86,5 +89,7 @@ func newRootCmd(st streams) *cobra.Command {
 	})
 	root.AddCommand(newCheckCmd(st), newLintCmd(st), newServeCmd(st), newProjectCmd(st), newUserCmd(st),
 		newTokenCmd(st), newImportCmd(st), newAuditCmd(st), newReleaseCmd(st), newExportCmd(st))
+	root.AddCommand(newConfigCmd(st))
+	root.AddCommand(newBackupCmd(st), newRestoreCmd(st))
 	return root
 }

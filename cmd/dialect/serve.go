@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"syscall"
 	"time"
 
@@ -55,7 +57,14 @@ The other commands may run beside it.`,
 // logged (the sign-in link is not: it is a credential) and the exit status
 // is 2 once the server stops.
 func runServe(ctx context.Context, st streams, cfg Config, ready func(addr, signin string)) (err error) {
-	log := slog.New(slog.NewJSONHandler(st.err, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	// The same error repeated (every upload on a full disk) is logged once
+	// per interval with a count (server.NewDedupHandler).
+	log := slog.New(server.NewDedupHandler(slog.NewJSONHandler(st.err, &slog.HandlerOptions{Level: slog.LevelInfo}), logRepeatInterval))
+	// The first line: what runs, configured from where, storing where.
+	log.Info("dialect starting", "version", version, "config", cfg.sources.summary(),
+		"data_dir", absPath(cfg.DataDir), "database", absPath(filepath.Join(cfg.DataDir, "dialect.db")),
+		"blobs", absPath(filepath.Join(cfg.DataDir, "clips")), "min_free_disk", cfg.Limits.minFreeDisk(),
+		"metrics_addr", cfg.Server.MetricsAddr)
 	// SIGHUP reloads the certificate files; its default action would stop
 	// the server, so it is caught from the start.
 	hup := make(chan os.Signal, 1)
@@ -69,7 +78,7 @@ func runServe(ctx context.Context, st streams, cfg Config, ready func(addr, sign
 	}
 	defer releaseLock(lock, &err)
 	opened := time.Now()
-	db, err := corpus.Open(ctx, cfg.DataDir, corpus.Options{})
+	db, err := corpus.Open(ctx, cfg.DataDir, corpus.Options{Logger: log})
 	if err != nil {
 		if errors.Is(err, corpus.ErrCorrupt) {
 			log.Error("refusing to start", "data_dir", cfg.DataDir, "err", err.Error())
@@ -99,7 +108,11 @@ func runServe(ctx context.Context, st streams, cfg Config, ready func(addr, sign
 		LoginPerIPPerMinute: cfg.Limits.LoginPerIPPerMinute,
 		UploadsPerSpeaker:   cfg.Limits.UploadsPerSpeaker,
 		MaxClipBytes:        cfg.Limits.MaxClipBytes,
-		Logger:              log,
+		MinFreeDisk:         cfg.Limits.minFreeDisk(),
+		// The data directory (clips, database, tmp/ of uploads) and the
+		// folder where large request bodies spill.
+		Disks:  map[string]string{"data": cfg.DataDir, "temp": os.TempDir()},
+		Logger: log,
 	}, db, rec)
 	if err != nil {
 		return err
@@ -123,6 +136,12 @@ func runServe(ctx context.Context, st streams, cfg Config, ready func(addr, sign
 		return err
 	}
 	defer stopHTTP()
+	metricsAddr, stopMetrics, err := listenMetrics(ctx, cfg.Server.MetricsAddr, srv, log)
+	if err != nil {
+		_ = ln.Close()
+		return err
+	}
+	defer stopMetrics()
 	link, err := newAdminLink(ctx, db, srv, adminID)
 	if err != nil {
 		_ = ln.Close() // never served
@@ -131,6 +150,9 @@ func runServe(ctx context.Context, st streams, cfg Config, ready func(addr, sign
 	out.printf("dialect %s serving %s://%s (data in %s)\n", version, scheme, addr, cfg.DataDir)
 	if tlsSrc != nil {
 		out.printf("%s\n", tlsSrc.about)
+	}
+	if metricsAddr != "" {
+		out.printf("metrics on http://%s/metrics\n", metricsAddr)
 	}
 	if httpAddr != "" {
 		out.printf("redirecting http://%s to HTTPS (and answering ACME HTTP-01 challenges)\n", httpAddr)
@@ -189,4 +211,39 @@ func ensureDefaults(ctx context.Context, db *corpus.DB, out *printer) (int64, er
 		return 0, errors.New(`user "admin" exists but is not an admin`)
 	}
 	return u.ID, nil
+}
+
+// logRepeatInterval is how often the same error, repeated, is logged.
+const logRepeatInterval = 10 * time.Second
+
+func absPath(p string) string {
+	if a, err := filepath.Abs(p); err == nil {
+		return a
+	}
+	return p
+}
+
+// listenMetrics serves /metrics on addr, a listener of its own (empty: not
+// at all); stop shuts it down.
+func listenMetrics(ctx context.Context, addr string, srv *server.Server, log *slog.Logger) (bound string, stop func(), err error) {
+	if addr == "" {
+		return "", func() {}, nil
+	}
+	ln, err := (&net.ListenConfig{}).Listen(ctx, "tcp", addr)
+	if err != nil {
+		return "", nil, fmt.Errorf("listen on %s (server.metrics_addr): %w", addr, err)
+	}
+	hs := &http.Server{Handler: srv.MetricsHandler(), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second,
+		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	go func() {
+		if err := hs.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			log.Error("metrics listener stopped", "addr", ln.Addr().String(), "err", err.Error())
+		}
+	}()
+	log.Info("serving metrics", "addr", ln.Addr().String())
+	return ln.Addr().String(), func() {
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = hs.Shutdown(sctx)
+	}, nil
 }

@@ -106,7 +106,10 @@ export function loadRoomCheck() {
       const go = new globalThis.Go();
       const resp = await fetch('/assets/recorder/roomcheck.wasm');
       if (!resp.ok) throw new Error(`roomcheck.wasm: HTTP ${resp.status}`);
-      const { instance } = await WebAssembly.instantiate(await resp.arrayBuffer(), go.importObject);
+      // Compiled while it downloads where the browser can (application/wasm).
+      const { instance } = WebAssembly.instantiateStreaming
+        ? await WebAssembly.instantiateStreaming(resp, go.importObject)
+        : await WebAssembly.instantiate(await resp.arrayBuffer(), go.importObject);
       go.run(instance); // main registers dialectRoomCheck, then blocks
       if (!globalThis.dialectRoomCheckReady) throw new Error('roomcheck.wasm did not start');
       return globalThis.dialectRoomCheck;

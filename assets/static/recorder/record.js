@@ -116,14 +116,24 @@ async function loadMe() {
 
 function needsProfile(u) { return !u.dialect_region || !u.age_band || !u.gender; }
 
+// consentParagraphs splits the project's consent text at blank lines into
+// paragraphs; one without Chinese characters is marked lang="en" (a
+// bilingual text, as the demo's, has one of each), so a screen reader reads
+// each in its own language.
+function consentParagraphs(text) {
+  return text.split(/\n\s*\n/).map((s) => s.trim()).filter(Boolean)
+    .map((s) => el('p', /[\u3400-\u9fff\uf900-\ufaff]/.test(s) ? {} : { lang: 'en' }, s));
+}
+
 function showConsent() {
   const u = S.me.user;
-  $('consent-text').textContent = (S.me.project && S.me.project.consent_text) || '';
+  $('consent-text').replaceChildren(...consentParagraphs((S.me.project && S.me.project.consent_text) || ''));
   $('region').value = u.dialect_region || '';
   $('age-band').value = u.age_band || '';
   $('gender').value = u.gender || '';
   $('consent').hidden = false;
   for (const id of ['task', 'room', 'recorder']) $(id).hidden = true;
+  started();
   return new Promise((resolve) => { S.consentDone = resolve; });
 }
 
@@ -164,6 +174,7 @@ async function loadTask() {
     if (e instanceof APIError && e.zh) say(e.zh, e.message, 'warn', e);
     else say('無法取得下一個任務，連線恢復後會再試。', 'Could not get the next task; will try again when the connection returns.', 'warn', e);
     S.task = null;
+    started();
     return;
   }
   const t = S.task;
@@ -173,9 +184,9 @@ async function loadTask() {
   $('task-band-en').textContent = `This task needs ${BANDS[t.noise_band][1]}`;
   $('prompt').textContent = t.prompt || '';
   $('romanized').textContent = t.romanized || '';
-  $('task-hint').textContent = t.mode === 'prompted'
-    ? '請照上面的句子念一遍。Read the sentence above aloud.'
-    : `請用台語講這個主題，至少 ${fmtTime(t.min_duration_s)}。Talk about this topic in the dialect for at least ${fmtTime(t.min_duration_s)}.`;
+  $('task-hint').replaceChildren(...(t.mode === 'prompted'
+    ? bi('請照上面的句子念一遍。', 'Read the sentence above aloud.')
+    : bi(`請用台語講這個主題，至少 ${fmtTime(t.min_duration_s)}。`, `Talk about this topic in the dialect for at least ${fmtTime(t.min_duration_s)}.`)));
   $('transcript-box').hidden = t.mode === 'prompted';
   $('marker').hidden = t.mode === 'prompted';
   $('timer-max').textContent = `/ ${fmtTime(maxSeconds())}`;
@@ -184,6 +195,22 @@ async function loadTask() {
   $('recorder').hidden = false;
   renderRoom(S.room);
   setButtons();
+  started();
+}
+
+// started shows the upload queue, kept out of sight (not out of the layout:
+// record.html's data-starting) until the page's first state is up — the
+// consent form, the task or a message — which, appearing above the queue,
+// would otherwise push it down the screen: a layout shift. Then, and not
+// before, it fetches the room check's estimator (0.9 MB), while the network
+// is there: on a weak connection it would otherwise hold up the requests
+// that show that first state.
+function started() {
+  delete $('app').dataset.starting;
+  if (!S.roomCheckAsked && window.isSecureContext) {
+    S.roomCheckAsked = true;
+    loadRoomCheck().catch(() => {});
+  }
 }
 
 function maxSeconds() {
@@ -288,9 +315,11 @@ function onBlock(chans) {
   if (S.meterHistory.length > 40) S.meterHistory.shift();
   let warn = null;
   if (now < S.clipUntil) {
-    warn = ['clipping', '音量太大，聲音破掉了：請離麥克風遠一點或小聲一點。', 'Too loud, the sound is clipping: move back or speak more softly.'];
+    // Each language on one line of a phone: the warning fills a slot of
+    // two lines kept for it (app.css), so nothing below it moves.
+    warn = ['clipping', '太大聲，聲音破掉了：請離遠一點。', 'Too loud, clipping: move back.'];
   } else if (S.rec && S.rec.samples > RATE * 3 && Math.max(...S.meterHistory) < -40) {
-    warn = ['quiet', '太小聲了：請靠近麥克風，或大聲一點。', 'Too quiet: move closer to the microphone or speak up.'];
+    warn = ['quiet', '太小聲了：請靠近麥克風。', 'Too quiet: move closer or speak up.'];
   }
   const w = $('level-warning');
   if (warn) { w.dataset.kind = warn[0]; w.replaceChildren(...bi(warn[1], warn[2])); w.hidden = false; } else { w.hidden = true; w.removeAttribute('data-kind'); }
@@ -826,6 +855,7 @@ function insecure() {
   a.textContent = url;
   $('insecure').hidden = false;
   for (const id of ['consent', 'task', 'room', 'recorder']) $(id).hidden = true;
+  started();
   document.body.dataset.recorderReady = 'insecure';
   return true;
 }
@@ -837,8 +867,7 @@ async function main() {
     await renderQueue();
     return;
   }
-  // Fetch the room check's estimator now, while the network is there.
-  loadRoomCheck().catch(() => {});
+  setTimeout(started, 5000); // whatever happens, the queue shows
   $('consent-form').addEventListener('submit', acceptConsent);
   $('room-check-start').addEventListener('click', startRoomCheck);
   $('record').addEventListener('click', startRecording);
@@ -880,6 +909,7 @@ async function start() {
     S.serverDown = !(e instanceof APIError);
     if (e.status === 401) say('登入已過期，請重新登入。', 'Your session has ended: sign in again.', 'error');
     else say('連不上伺服器，錄音會留在這台裝置上，連線恢復後自動上傳。', 'Cannot reach the server; takes stay on this device and upload when it is back.', 'warn');
+    started();
     renderQueue();
     if (e.status !== 401) setTimeout(start, 5000);
     return;

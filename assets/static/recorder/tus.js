@@ -96,8 +96,10 @@ export async function send(t, csrf, onProgress, opts = {}) {
       // A proxy may cut a body over its limit and answer 502 (Caddy's
       // request_body does) while the server kept what reached it: ask
       // where the upload stands, and go on from there in smaller pieces.
-      const h = await fetch(url, { method: 'HEAD', credentials: 'same-origin', headers: { 'Tus-Resumable': '1.0.0' } });
-      const now = h.ok ? Number(h.headers.get('Upload-Offset')) : offset;
+      // A server that is stopping (503 server_restarting) is often gone
+      // by now: then the 5xx answer stands, and its Retry-After with it.
+      const h = await fetch(url, { method: 'HEAD', credentials: 'same-origin', headers: { 'Tus-Resumable': '1.0.0' } }).catch(() => null);
+      const now = h && h.ok ? Number(h.headers.get('Upload-Offset')) : offset;
       if (now > offset) {
         if (now - offset < chunk.size) {
           chunkSize = Math.max(MIN_CHUNK, Math.floor(Math.min(chunkSize, chunk.size) / 2));

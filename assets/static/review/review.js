@@ -2,6 +2,7 @@
 // a time marker, and the decision sent to POST /api/v1/review/{clip_id}. The
 // page itself is rendered (and escaped) by the server; this module never
 // writes HTML: every string it shows goes through textContent.
+import { bi } from '../dom.js';
 
 const root = document.getElementById('review');
 const clipID = root.dataset.clipId || '';
@@ -23,10 +24,19 @@ const markerEl = document.getElementById('marker');
 let marker = null; // seconds
 let busy = false;
 
-function say(zh, en, kind) {
+// say shows a line in both languages (the English marked lang="en"). err,
+// when given, is the technical cause: it goes to the console and to the
+// line's data-error, never into what the reviewer reads.
+function say(zh, en, kind, err) {
   statusEl.hidden = false;
   statusEl.className = 'card status-line ' + (kind || '');
-  statusEl.textContent = en ? zh + ' · ' + en : zh;
+  statusEl.replaceChildren(...(en ? bi(zh, en) : [zh]));
+  if (err) {
+    statusEl.dataset.error = `${err.name || 'Error'}: ${err.message || err}`;
+    console.error('dialect review:', statusEl.dataset.error, err);
+  } else {
+    delete statusEl.dataset.error;
+  }
 }
 
 function setState(s) { root.dataset.state = s; }
@@ -93,7 +103,8 @@ if (audio) {
 function togglePlay() {
   if (!audio) return;
   if (audio.paused) {
-    audio.play().catch((e) => say('無法播放', 'cannot play: ' + e.message, 'error'));
+    audio.play().catch((e) => say('無法播放這段錄音：請再按一次播放，不行的話請重新整理頁面。',
+      'The recording could not play: press play again, or reload the page if that fails.', 'error', e));
   } else {
     audio.pause();
   }
@@ -142,8 +153,11 @@ async function decide(decision, reason, needsNote) {
     });
     const j = await resp.json().catch(() => ({}));
     if (!resp.ok) {
+      // The server's own words when it gave them (both languages); a bare
+      // status (a proxy's page, say) gets a plain line, the status noted.
       const e = j.error || {};
-      say(e.message_zh || '送出失敗', e.message || ('HTTP ' + resp.status), 'error');
+      if (e.message_zh && e.message) say(e.message_zh, e.message, 'error');
+      else say('送出失敗，請再試一次。', 'Sending failed; try again.', 'error', new Error(`HTTP ${resp.status}`));
       setState('error');
       busy = false;
       return;
@@ -153,7 +167,7 @@ async function decide(decision, reason, needsNote) {
     say('已送出，載入下一筆…', 'sent; loading the next clip…', 'ok');
     window.location.assign(pageURL);
   } catch (e) {
-    say('網路錯誤，請再試一次', 'network error; try again', 'error');
+    say('網路錯誤，請再試一次。', 'Network error; try again.', 'error', e);
     setState('error');
     busy = false;
   }

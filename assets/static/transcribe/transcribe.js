@@ -32,6 +32,7 @@ function say(zh, eng, kind = '', ...extra) {
   p.replaceChildren(...bi(zh, eng), ...extra);
   p.className = 'card status-line ' + kind;
   p.dataset.kind = kind;
+  delete p.dataset.error;
   p.hidden = false;
 }
 
@@ -47,8 +48,28 @@ class APIError extends Error {
   constructor(status, body) {
     const e = (body && body.error) || {};
     super(e.message || `HTTP ${status}`);
-    this.status = status; this.code = e.code || ''; this.zh = e.message_zh || ''; this.body = body;
+    this.status = status; this.code = e.code || ''; this.zh = e.message_zh || ''; this.en = e.message || ''; this.body = body;
   }
+}
+
+// plainError is what to tell a person about e: the server's own message
+// when it sent one in both languages, otherwise zh and eng. No exception's
+// text (a network failure's "Failed to fetch", a bare status) reaches the
+// page: noteError puts it in the console and in the element's data-error.
+function plainError(e, zh, eng) {
+  return e instanceof APIError && e.zh && e.en ? [e.zh, e.en] : [zh, eng];
+}
+
+function noteError(node, e) {
+  const detail = `${(e && e.name) || 'Error'}: ${(e && e.message) || e}`;
+  node.dataset.error = detail;
+  console.error('dialect transcription:', detail, e);
+}
+
+// sayError shows a failure on the status line (plainError) and notes its cause.
+function sayError(e, zh, eng) {
+  say(...plainError(e, zh, eng), 'error');
+  noteError($('status-line'), e);
 }
 
 async function api(method, path, body) {
@@ -152,6 +173,7 @@ function updateSubmit() {
 function setSaveState(state, zh, eng) {
   const p = $('save-state');
   p.dataset.state = state;
+  delete p.dataset.error;
   p.replaceChildren(...bi(zh, eng));
 }
 
@@ -288,7 +310,8 @@ async function save(force = false) {
     if (e instanceof APIError && e.code === 'stale_draft') {
       conflict();
     } else if (e instanceof APIError) {
-      setSaveState('error', e.zh || '無法儲存', e.message);
+      setSaveState('error', ...plainError(e, '無法儲存草稿，請稍後再試。', 'Could not save the draft; try again later.'));
+      noteError($('save-state'), e);
     } else {
       setSaveState('offline', '離線：草稿存在這台裝置上，連線後會自動上傳', 'offline: kept on this device, will upload when back online');
       clearTimeout(S.saveTimer);
@@ -634,7 +657,7 @@ async function submit() {
       for (const [i, fs] of byseg) { if (S.segs[i]) { S.segs[i].findings = fs; renderFindings(i); } }
       if (byseg.size) setCurrent([...byseg.keys()][0], true);
     }
-    say(e.zh || '無法送出。', e.message, 'error');
+    sayError(e, '無法送出，請檢查網路連線後再試一次。', 'Could not submit: check the connection and try again.');
     updateSubmit();
   }
 }
@@ -645,10 +668,12 @@ async function start() {
   $('clip-length').textContent = fmt(DURATION);
   const me = await api('GET', '/api/v1/me');
   S.csrf = me.csrf_token;
-  const overview = loadOverview().catch((e) => say(e.zh || '無法載入波形。', e.message, 'error'));
+  const overview = loadOverview().catch((e) => sayError(e, '無法載入波形，請重新整理頁面。', 'Could not load the waveform: reload the page.'));
   centerView(0);
   let server = null;
-  try { server = await api('GET', `${API}/transcription/draft`); } catch (e) { say(e.zh || '無法載入草稿。', e.message, 'error'); }
+  try { server = await api('GET', `${API}/transcription/draft`); } catch (e) {
+    sayError(e, '無法載入伺服器上的草稿，請檢查網路連線後重新整理頁面。', 'Could not load the draft from the server: check the connection and reload the page.');
+  }
   const local = await store.get(CLIP).catch(() => null);
   if (local && !local.synced && (!server || local.version === server.version)) {
     useDraft(local, true);
@@ -660,9 +685,17 @@ async function start() {
   } else {
     await propose();
   }
+  loaded();
   await overview;
   app.dataset.ready = 'true';
 }
+
+// loaded shows the proposal, the segments and the help, kept out of sight
+// (not out of the layout: transcribe.html's data-loading) until the
+// segments are in: filling in above the help and the submit button, they
+// would otherwise push them down the screen, a layout shift.
+function loaded() { delete app.dataset.loading; }
+setTimeout(loaded, 10000); // whatever happens, the page shows
 
 $('play').addEventListener('click', togglePlay);
 $('replay').addEventListener('click', playSegment);
@@ -671,7 +704,7 @@ $('split').addEventListener('click', split);
 $('merge').addEventListener('click', merge);
 $('submit').addEventListener('click', submit);
 $('accept-proposed').addEventListener('click', acceptProposal);
-$('repropose').addEventListener('click', () => propose().catch((e) => say(e.zh || '無法建議段落。', e.message, 'error')));
+$('repropose').addEventListener('click', () => propose().catch((e) => sayError(e, '無法建議段落，請再試一次。', 'Could not propose segments; try again.')));
 $('wave').addEventListener('pointerdown', onWaveDown);
 $('wave').addEventListener('pointermove', onWaveMove);
 $('wave').addEventListener('pointerup', onWaveUp);
@@ -682,4 +715,4 @@ const audio = $('audio');
 for (const ev of ['play', 'seeked', 'pause']) audio.addEventListener(ev, () => { $('play').dataset.playing = String(!audio.paused); tick(); });
 window.addEventListener('online', () => { if (S.dirty) save(); });
 window.addEventListener('resize', () => { S.detailKey = ''; loadDetail(); draw(); });
-start().catch((e) => say(e.zh || '無法載入此頁。', e.message || String(e), 'error'));
+start().catch((e) => { loaded(); sayError(e, '無法載入此頁，請檢查網路連線後重新整理。', 'Could not load this page: check the connection and reload.'); });
