@@ -29,7 +29,8 @@ import (
 // pages, at 360×740 as a phone and at 1280×800; the recorder is driven
 // through each state a speaker passes (consent form, its error, consent
 // given, room check done, recording, take ready, queued while the upload
-// is held, waiting to retry, receipt), the transcription page through its
+// is held, waiting to retry, receipt, opened again once consent is given),
+// the transcription page through its
 // proposal and a lint finding, the review page through a clip, reject mode
 // and the empty queue. In every state it fails on:
 //
@@ -325,6 +326,9 @@ func (a *auditor) recorder(role string) {
 	receipt(t, ctx, 60*time.Second)
 	time.Sleep(time.Second)
 	a.check(role, "/record: receipt")
+	// How a speaker who consented before finds the page: the task at once.
+	a.visit("/record")
+	a.check(role, "/record: opened again, consent given")
 }
 
 // transcribe drives the transcription page: the proposal, then segments

@@ -127,13 +127,24 @@ func signInFormsAndTake(t *testing.T, d *dialect, p *proxy) {
 	if len(signed) == 0 || signed[len(signed)-1]["ip"] != "127.0.0.2" {
 		t.Errorf("signed-in log through %s: %v", p.name, signed)
 	}
-	n := 0
-	for _, l := range d.logLines("request") {
-		if l["route"] == "/api/v1/clips" && l["method"] == "POST" {
-			n++
-			if l["ip"] != "127.0.0.2" || l["via"] != "127.0.0.1" || l["https"] != true {
-				t.Errorf("request log: %v", l)
+	// The request line is written after the response has gone out, and
+	// the child's stderr reaches us through a pipe: wait for it a moment.
+	var clipLines []map[string]any
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		clipLines = clipLines[:0]
+		for _, l := range d.logLines("request") {
+			if l["route"] == "/api/v1/clips" && l["method"] == "POST" {
+				clipLines = append(clipLines, l)
 			}
+		}
+		if len(clipLines) > 0 || time.Now().After(deadline) {
+			break
+		}
+	}
+	n := len(clipLines)
+	for _, l := range clipLines {
+		if l["ip"] != "127.0.0.2" || l["via"] != "127.0.0.1" || l["https"] != true {
+			t.Errorf("request log: %v", l)
 		}
 	}
 	if n != 1 {

@@ -223,7 +223,7 @@ func TestErrorPagesForPeople(t *testing.T) {
 			t.Errorf("%s (browser): %d %s, want %d HTML", tc.name, page.status, page.header.Get("Content-Type"), tc.status)
 			continue
 		}
-		zh, en := strings.Index(body, `data-testid="error-message"`), strings.Index(body, `<span class="en">`)
+		zh, en := strings.Index(body, `data-testid="error-message"`), strings.Index(body, `<span class="en" lang="en">`)
 		if !strings.Contains(body, `data-testid="error-page"`) || zh < 0 || en < 0 || !strings.Contains(body, `href="/"`) ||
 			!strings.Contains(body, tc.code) || strings.Contains(body, `{"error"`) {
 			t.Errorf("%s (browser): not the bilingual error page:\n%s", tc.name, body)

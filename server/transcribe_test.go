@@ -136,7 +136,7 @@ func TestTranscribeFlow(t *testing.T) {
 	// The home pages link here: the speaker's monologue (not the prompted
 	// clip, nor the monologue once rejected), and the admin's statistics.
 	home := string(sp.do("GET", "/", nil).body)
-	if !strings.Contains(home, `href="/transcribe/`+id+`"`) || !strings.Contains(home, "轉寫 <span class=\"en\">Transcribe</span>") {
+	if !strings.Contains(home, `href="/transcribe/`+id+`"`) || !strings.Contains(home, `轉寫 <span class="en" lang="en">Transcribe</span>`) {
 		t.Errorf("speaker's home has no transcribe link for %s", id)
 	}
 	if strings.Contains(home, `href="/transcribe/`+pid+`"`) {

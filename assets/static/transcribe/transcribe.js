@@ -333,6 +333,7 @@ function conflict() {
 }
 
 function useDraft(d, unsynced = false) {
+  loaded(); // shown now, in this task: restoreCursor focuses a segment
   S.proposing = false;
   $('proposal').hidden = true;
   S.version = d.version | 0;
