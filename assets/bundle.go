@@ -22,7 +22,9 @@ import (
 //
 // It is built in memory from the embedded files when the server starts
 // (Built), not by a build step: nothing generated is committed, so nothing
-// can go stale, and it costs about half a second once per process.
+// can go stale. Hashing takes milliseconds; the gzip copies (0.4 s, most of
+// it the room check's wasm) are made in the background once the bundle is
+// built, or by the first request that wants one, whichever comes first.
 //
 // References are rewritten rather than mapped with an import map: an import
 // map would have to be an inline script (which the Content-Security-Policy
@@ -50,7 +52,16 @@ type File struct {
 	Hash   string // the first 12 hex digits of the SHA-256 of Body
 	Type   string // Content-Type
 	Body   []byte // the content, references rewritten
-	Gzip   []byte // Body gzip-compressed, nil when that does not pay
+
+	gzOnce sync.Once
+	gz     []byte
+}
+
+// Gzip is Body gzip-compressed at the best level, made once, or nil when
+// that does not pay.
+func (f *File) Gzip() []byte {
+	f.gzOnce.Do(func() { f.gz = gzipped(f.Body) })
+	return f.gz
 }
 
 // URL is where the file is served: /assets/ and its hashed name.
@@ -85,8 +96,19 @@ func rewrites(name string) bool {
 	return false
 }
 
-// Built is the bundle of Static, built once per process.
-var Built = sync.OnceValues(func() (*Bundle, error) { return Build(Static) })
+// Built is the bundle of Static, built once per process; its gzip copies
+// are then made in the background.
+var Built = sync.OnceValues(func() (*Bundle, error) {
+	b, err := Build(Static)
+	if err == nil {
+		go func() {
+			for _, f := range b.Files() {
+				f.Gzip()
+			}
+		}()
+	}
+	return b, err
+})
 
 // Build makes the bundle of every file in fsys.
 func Build(fsys fs.FS) (*Bundle, error) {
@@ -152,7 +174,6 @@ func Build(fsys fs.FS) (*Bundle, error) {
 		sum := sha256.Sum256(body)
 		f := &File{Name: name, Hash: hex.EncodeToString(sum[:])[:hashLen], Body: body, Type: typeOf(name)}
 		f.Hashed = hashName(name, f.Hash)
-		f.Gzip = gzipped(body)
 		b.files[name] = f
 		b.byURL[f.Hashed] = f
 		stack = stack[:len(stack)-1]

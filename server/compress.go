@@ -104,14 +104,25 @@ func (s *Server) gzipResponses(c *gin.Context) {
 type gzipWriter struct {
 	gin.ResponseWriter
 	accept  bool
+	checked bool // eligible has looked at the headers
+	ok      bool // and found the response may be compressed
 	decided bool
 	held    []byte
 	zw      *gzip.Writer // set when compressing
 }
 
-// eligible decides, from the headers the handler set, whether the response
-// may be compressed; it adds Vary for any compressible type.
+// eligible decides once, from the headers the handler set before its first
+// write, whether the response may be compressed; it adds Vary for any
+// compressible type.
 func (w *gzipWriter) eligible() bool {
+	if !w.checked {
+		w.checked = true
+		w.ok = w.check()
+	}
+	return w.ok
+}
+
+func (w *gzipWriter) check() bool {
 	h := w.Header()
 	if w.ResponseWriter.Written() { // the headers are gone (WriteHeaderNow)
 		return false

@@ -237,10 +237,10 @@ func (s *Server) assets(c *gin.Context) {
 		h.Set("Cache-Control", "public, no-cache")
 	}
 	body, etag := f.Body, `"`+f.Hash+`"`
-	if f.Gzip != nil {
+	if gz := f.Gzip(); gz != nil {
 		h.Add("Vary", "Accept-Encoding")
 		if acceptsGzip(c.Request) {
-			body, etag = f.Gzip, `"`+f.Hash+`.gz"`
+			body, etag = gz, `"`+f.Hash+`.gz"`
 			h.Set("Content-Encoding", "gzip")
 		}
 	}
