@@ -32,7 +32,8 @@ import (
 // is held, waiting to retry, receipt, opened again once consent is given),
 // the transcription page through its
 // proposal and a lint finding, the review page through a clip, reject mode
-// and the empty queue. In every state it fails on:
+// and the empty queue, the statistics through a new release. In every
+// state it fails on:
 //
 //   - any violation of axe-core 4.14.1 (vendored in testdata/axe), with its
 //     default rule set, best-practice rules included;
@@ -250,6 +251,13 @@ func (a *auditor) crawl(role string) {
 		case strings.HasPrefix(p, "/transcribe/"):
 			a.visit(p)
 			a.transcribe(role)
+		case p == "/stats":
+			a.visit(p)
+			a.check(role, p)
+			// The form's answer: the page again, with its notice.
+			within(a.t, a.ctx, 60*time.Second, "create a release", chromedp.Click(tid("create-release")), chromedp.WaitVisible(tid("notice")))
+			a.settle()
+			a.check(role, "/stats: release created")
 		default:
 			a.visit(p)
 			a.check(role, p)
