@@ -131,24 +131,7 @@ func datasheet(f Format, m *Meta, utts []*Utterance) []byte {
 	p("\n2. Transcript lint (punctuation, spacing, script and length rules of `spec/transcript-rules.md`).\n")
 	p("3. Human review: every clip here was accepted by a reviewer; clips rejected at any step are not in any release.\n\n")
 	p("Thresholds in force when the release was made:\n\n")
-	for _, j := range []struct {
-		title string
-		raw   []byte
-	}{
-		{"Audio check thresholds", m.Validation.CheckConfig},
-		{"Project overrides of the audio thresholds", m.Validation.CheckOverrides},
-		{"Transcript lint settings", m.Validation.LintConfig},
-		{"Project overrides of the lint settings", m.Validation.LintOverrides},
-	} {
-		if len(bytes.TrimSpace(j.raw)) == 0 {
-			continue
-		}
-		var out bytes.Buffer
-		if err := json.Indent(&out, j.raw, "", "  "); err != nil {
-			continue
-		}
-		p("%s:\n\n```json\n%s\n```\n\n", j.title, strings.ReplaceAll(out.String(), "```", "` ` `"))
-	}
+	writeThresholds(p, m)
 
 	p("## Files\n\n%s\n\n", layoutNotes[f])
 	if segmented(utts) {
@@ -173,4 +156,27 @@ func md(s string) string {
 	r := strings.NewReplacer(`\`, `\\`, "|", `\|`, "*", `\*`, "_", `\_`, "`", "\\`", "[", `\[`, "]", `\]`,
 		"<", "&lt;", ">", "&gt;", "#", `\#`)
 	return r.Replace(s)
+}
+
+// writeThresholds writes the check and lint settings a release was made
+// under, as JSON blocks; both datasheet layouts carry the same section.
+func writeThresholds(p func(string, ...any), m *Meta) {
+	for _, j := range []struct {
+		title string
+		raw   []byte
+	}{
+		{"Audio check thresholds", m.Validation.CheckConfig},
+		{"Project overrides of the audio thresholds", m.Validation.CheckOverrides},
+		{"Transcript lint settings", m.Validation.LintConfig},
+		{"Project overrides of the lint settings", m.Validation.LintOverrides},
+	} {
+		if len(bytes.TrimSpace(j.raw)) == 0 {
+			continue
+		}
+		var out bytes.Buffer
+		if err := json.Indent(&out, j.raw, "", "  "); err != nil {
+			continue
+		}
+		p("%s:\n\n```json\n%s\n```\n\n", j.title, strings.ReplaceAll(out.String(), "```", "` ` `"))
+	}
 }

@@ -2,7 +2,6 @@ package release
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -168,24 +167,7 @@ func (p *plan) datasheet() []byte {
 		pr("| %s | %s |\n", r[0], r[1])
 	}
 	pr("\nThresholds in force when the release was made:\n\n")
-	for _, j := range []struct {
-		title string
-		raw   []byte
-	}{
-		{"Audio check thresholds", m.Validation.CheckConfig},
-		{"Project overrides of the audio thresholds", m.Validation.CheckOverrides},
-		{"Transcript lint settings", m.Validation.LintConfig},
-		{"Project overrides of the lint settings", m.Validation.LintOverrides},
-	} {
-		if len(bytes.TrimSpace(j.raw)) == 0 {
-			continue
-		}
-		var out bytes.Buffer
-		if err := json.Indent(&out, j.raw, "", "  "); err != nil {
-			continue
-		}
-		pr("%s:\n\n```json\n%s\n```\n\n", j.title, strings.ReplaceAll(out.String(), "```", "` ` `"))
-	}
+	writeThresholds(pr, m)
 
 	pr("## Files\n\nEverything is in the folder `%s/`.\n\n%s\n\n", TopFolder(m, f), layoutNotes2[f])
 	pr("Transcripts in the index files are one line per recording (Kaldi: per utterance) and pass `dialect lint --strict` " +
